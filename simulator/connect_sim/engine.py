@@ -1,0 +1,550 @@
+"""The discrete-event simulation of the contact centre.
+
+One heap of timed happenings drives everything: contacts arriving, ringing, being talked
+to, held, wrapped up or abandoned; agents logging in, changing status and logging out.
+Every change to an agent emits an agent event (what Connect streams to Kinesis) and
+updates the agent's ground-truth state period; every contact leaves a ContactSegment
+per queue it waited in (what the metric APIs aggregate).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .arrivals import BLOCK_MS, sample_block
+from .config import WorldConfig
+from .contacts import ContactCourse, draw_course
+from .directory import _with
+from .ids import new_id, seeded
+from .model import (
+    ON_CONTACT_STATES,
+    AgentEvent,
+    AgentSnapshot,
+    AgentStatus,
+    ContactSegment,
+    ContactView,
+    Directory,
+    Instance,
+    RoutingProfile,
+    ScheduledActivity,
+    StatePeriod,
+    User,
+    UserVersion,
+)
+from .plans import local_midnight_ms, plan_day
+
+HEARTBEAT_MS = 120_000
+HEARTBEAT_AFTER_LOGOUT_MS = 3_600_000
+MISSED_SHOWN_MS = 2_000  # a missed/rejected offer stays in the snapshot this long
+TRANSFER_TO_STANDARD_SHARE = 0.7  # the rest go to a colleague's agent queue
+
+
+class Contact:
+    """A contact while it is alive in the simulation (its segment is the record)."""
+
+    __slots__ = ("course", "in_queue", "leg", "offers", "seg")
+
+    def __init__(self, seg: ContactSegment, course: ContactCourse):
+        self.seg = seg
+        self.course = course
+        self.offers = 0
+        self.in_queue = False
+        self.leg: Leg | None = None
+
+
+class Leg:
+    """A contact as one agent has it (an offer, a conversation, its wrap-up)."""
+
+    __slots__ = ("connected_ms", "contact", "state", "state_start_ms")
+
+    def __init__(self, contact: Contact, state: str, now: int):
+        self.contact = contact
+        self.state = state
+        self.state_start_ms = now
+        self.connected_ms: int | None = None
+
+    def view(self) -> ContactView:
+        seg = self.contact.seg
+        return ContactView(seg.contact_id, seg.initial_contact_id, seg.channel,
+                           seg.initiation_method, seg.queue_id, seg.enqueue_ms, self.state,
+                           self.state_start_ms, self.connected_ms)
+
+
+class Agent:
+    __slots__ = (
+        "contacts", "deleted", "hb_pending", "idle_since_ms", "last_event_ms", "last_snapshot",
+        "logged_in", "logout_ms", "next_status", "own_queue_id", "pending_logout", "period",
+        "priorities", "profile", "status", "status_start_ms", "user", "version",
+    )
+
+    def __init__(self, user: User, version: UserVersion, profile: RoutingProfile,
+                 own_queue_id: str, offline: AgentStatus, now: int):
+        self.user = user
+        self.own_queue_id = own_queue_id
+        self.logged_in = False
+        self.deleted = False
+        self.status = offline
+        self.status_start_ms = now
+        self.next_status: AgentStatus | None = None
+        self.pending_logout = False
+        self.contacts: list[Leg] = []
+        self.idle_since_ms = now
+        self.last_event_ms = now
+        self.last_snapshot: AgentSnapshot | None = None
+        self.logout_ms = now - HEARTBEAT_AFTER_LOGOUT_MS
+        self.hb_pending = False
+        self.period: tuple = (now, "LOGGED_OUT", None, None)  # (start, activity, status, leg)
+        self.set_version(version, profile)
+
+    def set_version(self, version: UserVersion, profile: RoutingProfile) -> None:
+        self.version = version
+        self.profile = profile
+        self.priorities = {(q.queue_id, q.channel): q.priority for q in profile.queues}
+
+    def busy_with_missed(self) -> bool:
+        return any(leg.state in ("MISSED", "REJECTED") for leg in self.contacts)
+
+    def may_route(self) -> bool:
+        return (self.logged_in and not self.deleted and self.status.status_type == "ROUTABLE"
+                and self.next_status is None and not self.pending_logout and not self.busy_with_missed())
+
+    def free_slots(self, channel: str) -> int:
+        if any(leg.contact.seg.channel != channel for leg in self.contacts):
+            return 0  # one channel at a time
+        return self.profile.concurrency_for(channel) - len(self.contacts)
+
+    def takes(self, queue_id: str, channel: str) -> bool:
+        return queue_id == self.own_queue_id or (queue_id, channel) in self.priorities
+
+    def pairs(self, channels) -> list[tuple[int, str, str]]:
+        """(priority, queue, channel) this agent serves; its own agent queue comes first."""
+        own = [(0, self.own_queue_id, c) for c in channels]
+        return own + [(p, q, c) for (q, c), p in self.priorities.items()]
+
+
+class Centre:
+    """One instance's live state."""
+
+    def __init__(self, instance: Instance, directory: Directory):
+        self.instance = instance
+        self.tz = ZoneInfo(instance.time_zone)
+        self.queues = {q.id: q for q in directory.queues_of(instance.id)}
+        self.standard = [q for q in self.queues.values() if q.queue_type == "STANDARD"]
+        self.statuses = {s.name: s for s in directory.agent_statuses if s.instance_id == instance.id}
+        self.profiles = {p.id: p for p in directory.routing_profiles if p.instance_id == instance.id}
+        self.waiting: dict[tuple[str, str], deque[Contact]] = {}
+        self.agents: dict[str, Agent] = {}
+        self.routable: set[Agent] = set()
+        self.channels = sorted({c for q in self.standard for c in q.channels})
+
+    def head(self, queue_id: str, channel: str) -> Contact | None:
+        line = self.waiting.get((queue_id, channel))
+        while line and not line[0].in_queue:
+            line.popleft()
+        return line[0] if line else None
+
+
+class Engine:
+    def __init__(self, config: WorldConfig, directory: Directory):
+        self.config = config
+        self.directory = directory
+        self.now_ms = config.start_ms
+        self.event_sinks: list[Callable[[AgentEvent], None]] = []
+        self.segments_by_instance: dict[str, list[ContactSegment]] = {}
+        self.segment_enqueue_keys: dict[str, list[int]] = {}
+        self.schedule: list[ScheduledActivity] = []
+        self._closed: dict[str, list[StatePeriod]] = {}
+        self._heap: list = []
+        self._seq = itertools.count()
+        self._event_ids = seeded(config.seed, "event-ids")
+        self._centres: dict[str, Centre] = {}
+        self._agents_by_user: dict[str, tuple[Centre, Agent]] = {}
+        for instance in directory.instances:
+            self._open_centre(instance)
+
+    # -- the loop ------------------------------------------------------------------------
+    def advance_to(self, t_ms: int) -> None:
+        heap = self._heap
+        while heap and heap[0][0] <= t_ms:
+            at, _, handler, args = heapq.heappop(heap)
+            self.now_ms = at
+            handler(*args)
+        self.now_ms = max(self.now_ms, t_ms)
+
+    def _at(self, t_ms: int, handler, *args) -> None:
+        heapq.heappush(self._heap, (t_ms, next(self._seq), handler, args))
+
+    # -- set-up --------------------------------------------------------------------------
+    def _open_centre(self, instance: Instance) -> None:
+        centre = Centre(instance, self.directory)
+        self._centres[instance.id] = centre
+        self.segments_by_instance[instance.id] = []
+        self.segment_enqueue_keys[instance.id] = []
+        self._closed[instance.id] = []
+        own_queues = {q.owner_user_id: q.id for q in centre.queues.values() if q.owner_user_id}
+        start = self.config.start_ms
+        for user in self.directory.users_of(instance.id):
+            if not user.is_agent:
+                continue
+            version = user.version_at(start)
+            agent = Agent(user, version, centre.profiles[version.routing_profile_id],
+                          own_queues[user.id], centre.statuses["Offline"], start)
+            centre.agents[user.id] = agent
+            self._agents_by_user[user.id] = (centre, agent)
+            for later in user.versions:
+                if later.effective_ms > start:
+                    self._at(later.effective_ms, self._apply_version, centre, agent, later)
+            if user.deleted_ms is not None:
+                self._at(max(user.deleted_ms, start), self._delete, centre, agent)
+        self._at(start, self._arrival_block, centre, start - start % BLOCK_MS)
+        first_day = datetime.fromtimestamp(start / 1000, UTC).astimezone(centre.tz).date()
+        self._at(start, self._plan_day, centre, first_day)
+
+    # -- arrivals and routing ------------------------------------------------------------
+    def _arrival_block(self, centre: Centre, block_ms: int) -> None:
+        cfg = self.config
+        for arrival in sample_block(cfg.seed, centre.instance.id, block_ms, centre.standard,
+                                    cfg.agents_per_instance, centre.tz, cfg.volume_scale):
+            if arrival.at_ms >= self.now_ms:
+                self._at(arrival.at_ms, self._arrive, centre, arrival.queue_id, arrival.channel,
+                         arrival.contact_id, "INBOUND", None, None)
+        self._at(block_ms + BLOCK_MS, self._arrival_block, centre, block_ms + BLOCK_MS)
+
+    def _arrive(self, centre: Centre, queue_id: str, channel: str, contact_id: str, method: str,
+                initial_id: str | None, previous_id: str | None) -> None:
+        course = draw_course(self.config.seed, contact_id, channel)
+        seg = ContactSegment(centre.instance.id, contact_id, initial_id or contact_id, previous_id,
+                             method, channel, queue_id, self.now_ms, course.patience_ms)
+        self.segments_by_instance[centre.instance.id].append(seg)
+        self.segment_enqueue_keys[centre.instance.id].append(seg.enqueue_ms)
+        contact = Contact(seg, course)
+        self._enqueue(centre, contact, front=False)
+        self._at(self.now_ms + course.patience_ms, self._abandon, centre, contact)
+        self._route_contact(centre, contact)
+
+    def _enqueue(self, centre: Centre, contact: Contact, front: bool) -> None:
+        contact.in_queue = True
+        line = centre.waiting.setdefault((contact.seg.queue_id, contact.seg.channel), deque())
+        line.appendleft(contact) if front else line.append(contact)
+
+    def _route_contact(self, centre: Centre, contact: Contact) -> None:
+        seg = contact.seg
+        eligible = [a for a in centre.routable
+                    if a.takes(seg.queue_id, seg.channel) and a.free_slots(seg.channel) > 0]
+        if eligible:  # longest idle first, as Connect routes
+            self._offer(centre, min(eligible, key=lambda a: (a.idle_since_ms, a.user.id)), contact)
+
+    def _route_agent(self, centre: Centre, agent: Agent) -> None:
+        while agent.may_route():
+            best = None
+            for priority, queue_id, channel in agent.pairs(centre.channels):
+                if agent.free_slots(channel) <= 0:
+                    continue
+                head = centre.head(queue_id, channel)
+                if head is not None:
+                    key = (priority, head.seg.enqueue_ms, head.seg.contact_id)
+                    if best is None or key < best[0]:
+                        best = (key, head)
+            if best is None:
+                return
+            self._offer(centre, agent, best[1])
+
+    def _offer(self, centre: Centre, agent: Agent, contact: Contact) -> None:
+        contact.in_queue = False
+        contact.offers += 1
+        leg = contact.leg = Leg(contact, "CONNECTING", self.now_ms)
+        agent.contacts.append(leg)
+        self._changed(centre, agent)
+        ring = contact.course.ring_ms[min(contact.offers, len(contact.course.ring_ms)) - 1]
+        self._at(self.now_ms + ring, self._ring_end, centre, agent, leg)
+
+    def _ring_end(self, centre: Centre, agent: Agent, leg: Leg) -> None:
+        contact = leg.contact
+        if contact.leg is not leg or leg.state != "CONNECTING":
+            return  # the customer hung up while it rang
+        course = contact.course
+        if not course.responds[min(contact.offers, len(course.responds)) - 1]:
+            leg.state = "MISSED" if contact.seg.channel == "VOICE" else "REJECTED"
+            leg.state_start_ms = self.now_ms
+            contact.seg.missed_count += 1
+            contact.leg = None
+            self._changed(centre, agent)
+            self._at(self.now_ms + MISSED_SHOWN_MS, self._clear_leg, centre, agent, leg)
+            self._enqueue(centre, contact, front=True)
+            self._route_contact(centre, contact)
+            return
+        seg = contact.seg
+        seg.connecting_ms = self.now_ms - leg.state_start_ms
+        seg.dequeue_ms = seg.connected_ms = leg.connected_ms = leg.state_start_ms = self.now_ms
+        seg.agent_user_id = agent.user.id
+        leg.state = "CONNECTED"
+        self._changed(centre, agent)
+        if course.hold_at_ms is not None:
+            hold_start = self.now_ms + course.hold_at_ms
+            self._at(hold_start, self._hold, centre, agent, leg, True)
+            self._at(hold_start + course.hold_ms, self._hold, centre, agent, leg, False)
+        self._at(self.now_ms + course.talk_ms + course.hold_ms, self._disconnect, centre, agent, leg)
+
+    def _hold(self, centre: Centre, agent: Agent, leg: Leg, on_hold: bool) -> None:
+        leg.state = "CONNECTED_ONHOLD" if on_hold else "CONNECTED"
+        leg.state_start_ms = self.now_ms
+        self._changed(centre, agent)
+
+    def _disconnect(self, centre: Centre, agent: Agent, leg: Leg) -> None:
+        contact, seg, course = leg.contact, leg.contact.seg, leg.contact.course
+        leg.state = "ENDED"
+        leg.state_start_ms = seg.disconnect_ms = self.now_ms
+        seg.talk_ms, seg.hold_ms = course.talk_ms, course.hold_ms
+        seg.hold_count = int(course.hold_at_ms is not None)
+        self._changed(centre, agent)
+        if course.transfer:
+            target = self._transfer_target(centre, agent, contact)
+            if target is not None:
+                seg.transferred_out = True
+                new_contact = new_id(seeded(self.config.seed, "transfer", seg.contact_id))
+                self._arrive(centre, target, seg.channel, new_contact, "TRANSFER",
+                             seg.initial_contact_id, seg.contact_id)
+        self._at(self.now_ms + course.acw_ms, self._acw_end, centre, agent, leg)
+
+    def _transfer_target(self, centre: Centre, agent: Agent, contact: Contact) -> str | None:
+        seg, pick = contact.seg, contact.course.transfer_pick
+        if pick < TRANSFER_TO_STANDARD_SHARE:
+            options = [q.id for q in centre.standard if seg.channel in q.channels and q.id != seg.queue_id]
+            scaled = pick / TRANSFER_TO_STANDARD_SHARE
+        else:
+            options = [a.own_queue_id for uid, a in sorted(centre.agents.items())
+                       if a is not agent and a.logged_in]
+            scaled = (pick - TRANSFER_TO_STANDARD_SHARE) / (1 - TRANSFER_TO_STANDARD_SHARE)
+        return options[min(int(scaled * len(options)), len(options) - 1)] if options else None
+
+    def _acw_end(self, centre: Centre, agent: Agent, leg: Leg) -> None:
+        seg = leg.contact.seg
+        seg.acw_ms = leg.contact.course.acw_ms
+        seg.completed_ms = self.now_ms
+        leg.contact.leg = None
+        self._clear_leg(centre, agent, leg)
+
+    def _clear_leg(self, centre: Centre, agent: Agent, leg: Leg) -> None:
+        agent.contacts.remove(leg)
+        if not agent.contacts:
+            agent.idle_since_ms = self.now_ms
+            if agent.next_status is not None:
+                self._set_status(agent, agent.next_status)
+        self._changed(centre, agent)
+        if agent.pending_logout and not agent.contacts:
+            self._logout(centre, agent)
+        self._route_agent(centre, agent)
+
+    def _abandon(self, centre: Centre, contact: Contact) -> None:
+        seg = contact.seg
+        if seg.dequeue_ms is not None:
+            return  # answered in time
+        seg.dequeue_ms = seg.completed_ms = self.now_ms
+        seg.abandoned = True
+        if contact.in_queue:
+            contact.in_queue = False
+        elif contact.leg is not None:  # hung up while ringing at an agent
+            leg, contact.leg = contact.leg, None
+            for agent in centre.agents.values():
+                if leg in agent.contacts:
+                    self._clear_leg(centre, agent, leg)
+                    break
+
+    # -- agents --------------------------------------------------------------------------
+    def _plan_day(self, centre: Centre, day: date) -> None:
+        for user_id, agent in centre.agents.items():
+            if agent.deleted:
+                continue
+            plan = plan_day(self.config.seed, centre.instance.id, user_id, day, centre.tz)
+            if plan is None or plan.actions[-1].at_ms < self.now_ms:
+                continue
+            self.schedule.extend(plan.schedule)
+            for action in plan.actions:
+                self._at(max(action.at_ms, self.now_ms), self._act, centre, agent, action.kind,
+                         action.status_name)
+        next_day = day + timedelta(days=1)
+        self._at(local_midnight_ms(next_day, centre.tz), self._plan_day, centre, next_day)
+
+    def _act(self, centre: Centre, agent: Agent, kind: str, status_name: str | None) -> None:
+        if agent.deleted and kind != "LOGOUT":
+            return
+        if kind == "LOGIN":
+            if agent.logged_in:
+                return
+            agent.logged_in = True
+            agent.pending_logout = False
+            self._set_status(agent, centre.statuses["Offline"])
+            self._emit(centre, agent, "LOGIN")
+            self._schedule_heartbeat(agent, centre)
+        elif kind == "LOGOUT":
+            if not agent.logged_in:
+                return
+            if agent.contacts:
+                agent.pending_logout = True
+            else:
+                self._logout(centre, agent)
+        elif agent.logged_in:
+            status = centre.statuses[status_name]
+            if agent.contacts and status.name != agent.status.name:
+                agent.next_status = status
+            else:
+                self._set_status(agent, status)
+            self._changed(centre, agent)
+            self._route_agent(centre, agent)
+
+    def _set_status(self, agent: Agent, status: AgentStatus) -> None:
+        agent.next_status = None
+        if status.id != agent.status.id:
+            agent.status = status
+            agent.status_start_ms = self.now_ms
+            agent.idle_since_ms = self.now_ms
+
+    def _logout(self, centre: Centre, agent: Agent) -> None:
+        agent.logged_in = False
+        agent.pending_logout = False
+        self._set_status(agent, centre.statuses["Offline"])
+        agent.logout_ms = self.now_ms
+        self._emit(centre, agent, "LOGOUT")
+
+    def _apply_version(self, centre: Centre, agent: Agent, version: UserVersion) -> None:
+        agent.set_version(version, centre.profiles[version.routing_profile_id])
+        self._refresh_routable(centre, agent)
+
+    def _delete(self, centre: Centre, agent: Agent) -> None:
+        """A deleted user takes no new contacts, finishes those in hand and is logged out."""
+        agent.deleted = True
+        if agent.logged_in:
+            if agent.contacts:
+                agent.pending_logout = True
+            else:
+                self._logout(centre, agent)
+        self._refresh_routable(centre, agent)
+
+    def _schedule_heartbeat(self, agent: Agent, centre: Centre) -> None:
+        if not agent.hb_pending:
+            agent.hb_pending = True
+            self._at(agent.last_event_ms + HEARTBEAT_MS, self._heartbeat, centre, agent)
+
+    def _heartbeat(self, centre: Centre, agent: Agent) -> None:
+        agent.hb_pending = False
+        if not agent.logged_in and self.now_ms - agent.logout_ms > HEARTBEAT_AFTER_LOGOUT_MS:
+            return
+        due = agent.last_event_ms + HEARTBEAT_MS
+        if due <= self.now_ms:
+            self._emit(centre, agent, "HEART_BEAT")
+        self._schedule_heartbeat(agent, centre)
+
+    # -- events and truth ------------------------------------------------------------------
+    def _snapshot(self, agent: Agent) -> AgentSnapshot:
+        return AgentSnapshot(
+            agent.status.id, agent.status_start_ms, tuple(leg.view() for leg in agent.contacts),
+            agent.next_status.id if agent.next_status else None, agent.version.effective_ms,
+        )
+
+    def _changed(self, centre: Centre, agent: Agent) -> None:
+        self._emit(centre, agent, "STATE_CHANGE")
+
+    def _emit(self, centre: Centre, agent: Agent, event_type: str) -> None:
+        snapshot = self._snapshot(agent)
+        if event_type == "STATE_CHANGE" and snapshot == agent.last_snapshot:
+            self._refresh_routable(centre, agent)
+            return
+        previous = None if event_type == "HEART_BEAT" else agent.last_snapshot
+        event = AgentEvent(new_id(self._event_ids), event_type, self.now_ms, centre.instance.id,
+                           agent.user.id, snapshot, previous)
+        agent.last_snapshot = snapshot
+        agent.last_event_ms = self.now_ms
+        if event_type != "HEART_BEAT":
+            self._track_period(centre, agent)
+        self._refresh_routable(centre, agent)
+        for sink in self.event_sinks:
+            sink(event)
+
+    def _refresh_routable(self, centre: Centre, agent: Agent) -> None:
+        if agent.may_route():
+            centre.routable.add(agent)
+        else:
+            centre.routable.discard(agent)
+
+    def _track_period(self, centre: Centre, agent: Agent) -> None:
+        activity, leg = activity_of(agent.logged_in, agent.contacts)
+        status = agent.status if activity == "STATUS" else None
+        start, old_activity, old_status, old_leg = agent.period
+        if (activity, status, leg and leg.contact) == (old_activity, old_status, old_leg and old_leg.contact):
+            return
+        if self.now_ms > start:
+            self._closed[centre.instance.id].append(
+                self._period(centre, agent, start, self.now_ms, old_activity, old_status, old_leg))
+        agent.period = (self.now_ms, activity, status, leg)
+
+    @staticmethod
+    def _period(centre, agent, start, end, activity, status, leg) -> StatePeriod:
+        seg = leg.contact.seg if leg else None
+        return StatePeriod(
+            centre.instance.id, agent.user.id, start, end, activity,
+            status.id if status else None, status.name if status else None,
+            status.status_type if status else None,
+            seg.contact_id if seg else None, seg.channel if seg else None,
+            seg.queue_id if seg else None,
+        )
+
+    # -- views -------------------------------------------------------------------------------
+    def state_periods(self, instance_id: str, user_id: str | None) -> list[StatePeriod]:
+        centre = self._centres[instance_id]
+        periods = [p for p in self._closed[instance_id] if user_id is None or p.user_id == user_id]
+        for agent in centre.agents.values():
+            if user_id is None or agent.user.id == user_id:
+                start, activity, status, leg = agent.period
+                periods.append(self._period(centre, agent, start, None, activity, status, leg))
+        periods.sort(key=lambda p: (p.user_id, p.start_ms))
+        return periods
+
+    def live_view(self, instance_id: str):
+        from .world import LiveAgent, LiveView
+
+        centre = self._centres[instance_id]
+        waiting = tuple(
+            (c.seg.queue_id, c.seg.channel, c.seg.enqueue_ms)
+            for line in centre.waiting.values() for c in line if c.in_queue
+        )
+        agents = tuple(
+            LiveAgent(a.user.id, a.profile.id, a.logged_in, a.status.id, a.status.status_type,
+                      tuple(leg.view() for leg in a.contacts))
+            for _, a in sorted(centre.agents.items()) if not a.deleted
+        )
+        return LiveView(self.now_ms, tuple(sorted(waiting)), agents)
+
+    # -- changes from outside ------------------------------------------------------------------
+    def modify_user(self, user_id: str, at_ms: int, **changes) -> None:
+        centre, agent = self._agents_by_user[user_id]
+        version = _with(agent.user.versions[-1], effective_ms=max(at_ms, self.now_ms), **changes)
+        agent.user.versions.append(version)
+        self._at(version.effective_ms, self._apply_version, centre, agent, version)
+
+    def delete_user(self, user_id: str, at_ms: int) -> None:
+        centre, agent = self._agents_by_user[user_id]
+        agent.user.deleted_ms = max(at_ms, self.now_ms)
+        self._at(agent.user.deleted_ms, self._delete, centre, agent)
+
+
+def activity_of(logged_in: bool, legs: list[Leg]) -> tuple[str, Leg | None]:
+    """The truth rule: on contact beats after-contact work beats the agent status.
+
+    Among several contacts in the winning state, the primary one is the earliest by
+    (ConnectedToAgentTimestamp, else StateStartTimestamp; then ContactId).
+    """
+    if not logged_in:
+        return "LOGGED_OUT", None
+    for activity, states in (("ON_CONTACT", ON_CONTACT_STATES), ("AFTER_CONTACT_WORK", {"ENDED"})):
+        candidates = [leg for leg in legs if leg.state in states]
+        if candidates:
+            primary = min(candidates, key=lambda leg: (
+                leg.connected_ms if leg.connected_ms is not None else leg.state_start_ms,
+                leg.contact.seg.contact_id))
+            return activity, primary
+    return "STATUS", None

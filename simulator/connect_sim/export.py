@@ -1,0 +1,51 @@
+"""Writes a simulated stretch of time to files: the world, its contacts, events and truth."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from .world import World
+
+
+def _line(obj) -> str:
+    return json.dumps(dataclasses.asdict(obj), sort_keys=True, separators=(",", ":"))
+
+
+def export_world(world: World, out_dir: Path, end_ms: int) -> dict[str, int]:
+    """Advance `world` to end_ms, writing every output. Returns rows written per file."""
+    from .kinesis.event_json import AgentEventEncoder
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    encoder = AgentEventEncoder(world.directory)
+    counts: dict[str, int] = {}
+    with (out_dir / "agent_events.jsonl").open("w", encoding="utf-8") as events_file:
+        written = 0
+
+        def write_event(event) -> None:
+            nonlocal written
+            events_file.write(encoder.encode_text(event))
+            events_file.write("\n")
+            written += 1
+
+        world.add_event_sink(write_event)
+        world.clock.set(end_ms)
+        world.sync()
+        counts["agent_events.jsonl"] = written
+
+    directory = dataclasses.asdict(world.directory)
+    (out_dir / "directory.json").write_text(json.dumps(directory, sort_keys=True, indent=1) + "\n")
+    files = {
+        "contact_segments.jsonl": [s for i in world.directory.instances
+                                   for s in world.segments(i.id, 0, end_ms)],
+        "state_periods.jsonl": [p for i in world.directory.instances for p in world.state_periods(i.id)],
+        "schedule.jsonl": world.schedule(),
+    }
+    for name, rows in files.items():
+        with (out_dir / name).open("w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(_line(row) + "\n")
+        counts[name] = len(rows)
+    return counts
+

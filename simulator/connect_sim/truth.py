@@ -1,0 +1,126 @@
+"""Ground truth: what really happened, for tests to check the pipeline's numbers against.
+
+Volumes use the same attribution rule as the metric APIs (see metrics.py) with every
+finished contact counted; state timelines come straight from the simulation, not from
+the events, so replaying the events is an independent check.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from .metrics import Figures, figures_by_interval
+from .model import ScheduledActivity, StatePeriod
+from .world import World
+
+MS = 1000
+
+
+def iso(t_ms: int | None) -> str | None:
+    if t_ms is None:
+        return None
+    return datetime.fromtimestamp(t_ms / MS, UTC).isoformat().replace("+00:00", "Z")
+
+
+def interval_volume(
+    world: World,
+    instance_id: str,
+    start_ms: int,
+    end_ms: int,
+    interval_minutes: int = 15,
+    thresholds_s: Iterable[int] = (20,),
+    dense: bool = True,
+) -> list[dict]:
+    """One row per queue × channel × interval with the true counts and sums (seconds).
+
+    Dense: every standard queue × each of its channels × every interval, zeros included;
+    agent queues only where they had contacts. Intervals must be whole.
+    """
+    interval_ms = interval_minutes * 60 * MS
+    if start_ms % interval_ms or end_ms % interval_ms:
+        raise ValueError("start and end must fall on interval boundaries")
+    world.sync()
+    figures = figures_by_interval(world.segments(instance_id, start_ms, end_ms), interval_ms,
+                                  world.visible_ms, as_of_ms=None)
+    keys = set(figures)
+    if dense:
+        for queue in world.directory.queues_of(instance_id):
+            for channel in queue.channels:
+                for t in range(start_ms, end_ms, interval_ms):
+                    keys.add((queue.id, channel, t))
+    thresholds = tuple(thresholds_s)
+    return [
+        _row(instance_id, key, interval_ms, figures.get(key) or Figures(), thresholds)
+        for key in sorted(keys, key=lambda k: (k[2], k[0], k[1]))
+    ]
+
+
+def _row(instance_id, key, interval_ms, f: Figures, thresholds) -> dict:
+    queue_id, channel, start = key
+    row = {
+        "instance_id": instance_id,
+        "queue_id": queue_id,
+        "channel": channel,
+        "interval_start": iso(start),
+        "interval_end": iso(start + interval_ms),
+        "contacts_offered": f.contacts_queued,
+        "contacts_handled": f.contacts_handled,
+        "contacts_abandoned": f.contacts_abandoned,
+        "contacts_transferred_out": f.contacts_transferred_out,
+        "contacts_put_on_hold": f.contacts_put_on_hold,
+        "handle_time_seconds": f.handle_ms / MS,
+        "talk_time_seconds": f.talk_ms / MS,
+        "hold_time_seconds": f.hold_ms / MS,
+        "after_contact_work_seconds": f.acw_ms / MS,
+        "queue_answer_time_seconds": f.queue_answer_ms / MS,
+        "abandon_time_seconds": f.abandon_ms / MS,
+        "max_queued_seconds": f.max_queued_ms / MS,
+    }
+    for threshold in thresholds:
+        row[f"contacts_answered_in_{threshold}s"] = f.answered_within(threshold)
+    return row
+
+
+def state_timeline(world: World, instance_id: str, start_ms: int, end_ms: int,
+                   user_id: str | None = None) -> list[StatePeriod]:
+    """True state periods clipped to [start_ms, end_ms); the open one ends at end_ms."""
+    world.sync()
+    clipped = []
+    for period in world.state_periods(instance_id, user_id):
+        period_end = period.end_ms if period.end_ms is not None else max(world.now_ms, period.start_ms)
+        lo, hi = max(period.start_ms, start_ms), min(period_end, end_ms)
+        if lo < hi:
+            clipped.append(_replace_times(period, lo, hi))
+    return clipped
+
+
+def _replace_times(period: StatePeriod, start_ms: int, end_ms: int) -> StatePeriod:
+    fields = {name: getattr(period, name) for name in StatePeriod.__slots__}
+    fields.update(start_ms=start_ms, end_ms=end_ms)
+    return StatePeriod(**fields)
+
+
+def seconds_per_interval(periods: Iterable[StatePeriod], interval_minutes: int = 15) -> dict[tuple, float]:
+    """Seconds per (user_id, interval_start_ms, activity, status_name), periods split exactly."""
+    interval_ms = interval_minutes * 60 * MS
+    out: dict[tuple, float] = defaultdict(float)
+    for p in periods:
+        t = p.start_ms
+        while t < p.end_ms:
+            boundary = t - t % interval_ms + interval_ms
+            piece_end = min(boundary, p.end_ms)
+            out[(p.user_id, boundary - interval_ms, p.activity, p.status_name)] += (piece_end - t) / MS
+            t = piece_end
+    return dict(out)
+
+
+def schedule(world: World, instance_id: str, start_ms: int, end_ms: int) -> list[ScheduledActivity]:
+    """The shift plan the simulated agents were following (an example WFM schedule)."""
+    world.sync()
+    return sorted(
+        (s for s in world.schedule() if s.instance_id == instance_id and s.end_ms > start_ms
+         and s.start_ms < end_ms),
+        key=lambda s: (s.user_id, s.start_ms),
+    )

@@ -1,0 +1,112 @@
+"""The simulated contact centre as one object: configuration, simulation, clock and faults.
+
+Everything that serves the world (the Connect API, the Kinesis writer, ground truth) reads
+it through this facade. The simulation only moves forward: `sync()` advances it to the
+clock's now, so what an API shows at a moment is what had happened by then.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .clock import Clock, FixedClock
+from .config import WorldConfig
+from .directory import build_directory
+from .engine import Engine
+from .faults import FaultPlan
+from .model import (
+    AgentEvent,
+    ContactSegment,
+    ContactView,
+    Directory,
+    ScheduledActivity,
+    StatePeriod,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveAgent:
+    user_id: str
+    routing_profile_id: str
+    logged_in: bool
+    status_id: str
+    status_type: str
+    contacts: tuple[ContactView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    """The centre at one moment, for GetCurrentMetricData."""
+
+    now_ms: int
+    waiting: tuple[tuple[str, str, int], ...]  # (queue_id, channel, enqueue_ms) per contact in queue
+    agents: tuple[LiveAgent, ...]
+
+
+class World:
+    def __init__(self, config: WorldConfig, clock: Clock | None = None, faults: FaultPlan | None = None):
+        self.config = config
+        self.clock = clock or FixedClock(config.start_ms)
+        self.faults = faults or FaultPlan()
+        self.directory: Directory = build_directory(config)
+        self._engine = Engine(config, self.directory)
+        self._lock = threading.RLock()
+
+    # -- time -------------------------------------------------------------------------
+    def sync(self) -> int:
+        """Advance the simulation to the clock's now and return now (ms)."""
+        now = self.clock.now_ms()
+        with self._lock:
+            if now > self._engine.now_ms:
+                self._engine.advance_to(now)
+            return self._engine.now_ms
+
+    @property
+    def now_ms(self) -> int:
+        return self._engine.now_ms
+
+    # -- outputs ----------------------------------------------------------------------
+    def add_event_sink(self, sink: Callable[[AgentEvent], None]) -> None:
+        """Call `sink` with every agent event from now on, in time order (under the world lock)."""
+        self._engine.event_sinks.append(sink)
+
+    def segments(self, instance_id: str, start_ms: int, end_ms: int) -> list[ContactSegment]:
+        """Contact segments enqueued in [start_ms, end_ms), finished or not (as of now)."""
+        with self._lock:
+            segs = self._engine.segments_by_instance.get(instance_id, [])
+            keys = self._engine.segment_enqueue_keys.get(instance_id, [])
+            lo = bisect.bisect_left(keys, start_ms)
+            hi = bisect.bisect_left(keys, end_ms)
+            return segs[lo:hi]
+
+    def visible_ms(self, segment: ContactSegment) -> int | None:
+        """When a segment's final figures show in the metric APIs (None: not finished yet)."""
+        if segment.completed_ms is None:
+            return None
+        return segment.completed_ms + self.faults.publish_delay_ms(segment.contact_id)
+
+    def state_periods(self, instance_id: str, user_id: str | None = None) -> list[StatePeriod]:
+        """Ground-truth state timeline (closed periods plus each agent's open one)."""
+        with self._lock:
+            return self._engine.state_periods(instance_id, user_id)
+
+    def schedule(self) -> list[ScheduledActivity]:
+        """Shift plans made so far."""
+        with self._lock:
+            return list(self._engine.schedule)
+
+    def live(self, instance_id: str) -> LiveView:
+        with self._lock:
+            return self._engine.live_view(instance_id)
+
+    # -- changes a test or the demo can make --------------------------------------------
+    def modify_user(self, user_id: str, at_ms: int, **changes) -> None:
+        with self._lock:
+            self._engine.modify_user(user_id, at_ms, **changes)
+
+    def delete_user(self, user_id: str, at_ms: int) -> None:
+        with self._lock:
+            self._engine.delete_user(user_id, at_ms)
