@@ -76,7 +76,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     config = world_config(args)
     world = World(config, FixedClock(config.start_ms))
-    end = config.start + timedelta(hours=args.hours) if args.hours else config.start + timedelta(days=args.days)
+    length = timedelta(hours=args.hours) if args.hours else timedelta(days=args.days)
+    end = config.start + length
     counts = export_world(world, Path(args.out), to_ms(end))
     for name, rows in counts.items():
         print(f"{rows:>9}  {Path(args.out) / name}")

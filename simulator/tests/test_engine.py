@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -115,21 +116,21 @@ def test_state_periods_tile_each_agents_day(day):
         for periods in by_agent.values():
             assert periods[0].start_ms == world.config.start_ms
             assert periods[-1].end_ms is None
-            for before, after in zip(periods, periods[1:], strict=False):
+            for before, after in itertools.pairwise(periods):
                 assert before.end_ms == after.start_ms > before.start_ms
                 assert (before.activity, before.status_id, before.contact_id) != (
                     after.activity, after.status_id, after.contact_id)
 
 
 def test_heartbeats_fill_silences_and_stop_an_hour_after_logout(day):
-    world, events = day
+    _world, events = day
     per_agent = defaultdict(list)
     for event in events:
         per_agent[event.user_id].append(event)
     checked = 0
     for agent_events in per_agent.values():
         logged_in, logout_at = False, None
-        for before, after in zip(agent_events, agent_events[1:], strict=False):
+        for before, after in itertools.pairwise(agent_events):
             if before.event_type == "LOGIN":
                 logged_in = True
             if before.event_type == "LOGOUT":
@@ -144,7 +145,7 @@ def test_heartbeats_fill_silences_and_stop_an_hour_after_logout(day):
 
 
 def test_status_change_waits_for_the_contact_to_end(day):
-    world, events = day
+    _world, events = day
     deferred = [e for e in events if e.current.next_status_id]
     assert deferred, "agents ask for breaks while on contacts"
     for event in deferred:
@@ -153,7 +154,7 @@ def test_status_change_waits_for_the_contact_to_end(day):
 
 def test_shifts_keep_local_hours_across_a_dst_change():
     # US daylight saving time ends on Sunday 2026-11-01.
-    config = WorldConfig(seed=8, agents_per_instance=20, start=datetime(2026, 10, 29, tzinfo=timezone.utc))
+    config = WorldConfig(seed=8, agents_per_instance=20, start=datetime(2026, 10, 29, tzinfo=UTC))
     world, _ = run(config, 6 * DAY_S)
     chicago = ZoneInfo("America/Chicago")
     shift_starts = defaultdict(dict)  # user -> local date -> first planned block start
@@ -164,7 +165,7 @@ def test_shifts_keep_local_hours_across_a_dst_change():
     for days in shift_starts.values():
         local_minutes = {local.hour * 60 + local.minute for local in days.values()}
         assert max(local_minutes) - min(local_minutes) <= 30, "a planned start varies by 30 min at most"
-        utc_hours = {local.astimezone(timezone.utc).hour for local in days.values()
+        utc_hours = {local.astimezone(UTC).hour for local in days.values()
                      if local.minute == min(local_minutes) % 60}
         moved += len(utc_hours) > 1
     assert moved, "in UTC the same local start moves by an hour across the change"
@@ -179,7 +180,7 @@ def test_schedule_blocks_cover_each_shift_without_gaps(day):
     for items in by_user.values():
         items.sort(key=lambda s: s.start_ms)
         shift = [items[0]]
-        for before, after in zip(items, items[1:], strict=False):
+        for before, after in itertools.pairwise(items):
             if after.start_ms - before.end_ms > 3600_000:  # the next day's shift
                 assert {i.activity for i in shift} >= {"OPEN", "BREAK", "LUNCH"}
                 shifts += 1
