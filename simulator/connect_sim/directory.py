@@ -69,7 +69,7 @@ def _build_instance(config: WorldConfig, index: int, directory: Directory) -> No
         if is_agent:
             queue_id = new_id(rng)
             directory.queues.append(Queue(
-                instance_id, queue_id, child_arn(arn, "queue", queue_id), "", "AGENT",
+                instance_id, queue_id, child_arn(arn, "queue", f"agent/{queue_id}"), "", "AGENT",
                 f"Agent queue of {user.username}", (), user.id, user.created_ms,
             ))
 

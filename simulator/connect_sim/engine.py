@@ -22,7 +22,7 @@ from .contacts import ContactCourse, draw_course
 from .directory import _with
 from .ids import new_id, seeded
 from .model import (
-    ON_CONTACT_STATES,
+    STATUS,
     AgentEvent,
     AgentSnapshot,
     AgentStatus,
@@ -35,6 +35,7 @@ from .model import (
     StatePeriod,
     User,
     UserVersion,
+    derive_activity,
 )
 from .plans import local_midnight_ms, plan_day
 
@@ -77,8 +78,8 @@ class Leg:
 
 class Agent:
     __slots__ = (
-        "contacts", "deleted", "hb_pending", "idle_since_ms", "last_event_ms", "last_snapshot",
-        "logged_in", "logout_ms", "next_status", "own_queue_id", "pending_logout", "period",
+        "closed", "contacts", "deleted", "hb_pending", "idle_since_ms", "last_event_ms", "last_snapshot",
+        "logged_in", "logout_ms", "next_status", "next_status_ms", "own_queue_id", "pending_logout", "period",
         "priorities", "profile", "status", "status_start_ms", "user", "version",
     )
 
@@ -91,6 +92,7 @@ class Agent:
         self.status = offline
         self.status_start_ms = now
         self.next_status: AgentStatus | None = None
+        self.next_status_ms: int | None = None
         self.pending_logout = False
         self.contacts: list[Leg] = []
         self.idle_since_ms = now
@@ -98,7 +100,8 @@ class Agent:
         self.last_snapshot: AgentSnapshot | None = None
         self.logout_ms = now - HEARTBEAT_AFTER_LOGOUT_MS
         self.hb_pending = False
-        self.period: tuple = (now, "LOGGED_OUT", None, None)  # (start, activity, status, leg)
+        self.period: tuple = (now, "LOGGED_OUT", None, None)  # (start, activity, status, ContactView)
+        self.closed: list[StatePeriod] = []  # ground-truth periods that have ended
         self.set_version(version, profile)
 
     def set_version(self, version: UserVersion, profile: RoutingProfile) -> None:
@@ -158,7 +161,6 @@ class Engine:
         self.segments_by_instance: dict[str, list[ContactSegment]] = {}
         self.segment_enqueue_keys: dict[str, list[int]] = {}
         self.schedule: list[ScheduledActivity] = []
-        self._closed: dict[str, list[StatePeriod]] = {}
         self._heap: list = []
         self._seq = itertools.count()
         self._event_ids = seeded(config.seed, "event-ids")
@@ -185,7 +187,6 @@ class Engine:
         self._centres[instance.id] = centre
         self.segments_by_instance[instance.id] = []
         self.segment_enqueue_keys[instance.id] = []
-        self._closed[instance.id] = []
         own_queues = {q.owner_user_id: q.id for q in centre.queues.values() if q.owner_user_id}
         start = self.config.start_ms
         for user in self.directory.users_of(instance.id):
@@ -391,7 +392,7 @@ class Engine:
         elif agent.logged_in:
             status = centre.statuses[status_name]
             if agent.contacts and status.name != agent.status.name:
-                agent.next_status = status
+                agent.next_status, agent.next_status_ms = status, self.now_ms
             else:
                 self._set_status(agent, status)
             self._changed(centre, agent)
@@ -413,6 +414,8 @@ class Engine:
 
     def _apply_version(self, centre: Centre, agent: Agent, version: UserVersion) -> None:
         agent.set_version(version, centre.profiles[version.routing_profile_id])
+        if agent.logged_in:  # Connect streams configuration changes as a STATE_CHANGE
+            self._changed(centre, agent)
         self._refresh_routable(centre, agent)
 
     def _delete(self, centre: Centre, agent: Agent) -> None:
@@ -443,7 +446,8 @@ class Engine:
     def _snapshot(self, agent: Agent) -> AgentSnapshot:
         return AgentSnapshot(
             agent.status.id, agent.status_start_ms, tuple(leg.view() for leg in agent.contacts),
-            agent.next_status.id if agent.next_status else None, agent.version.effective_ms,
+            agent.next_status.id if agent.next_status else None,
+            agent.next_status_ms if agent.next_status else None, agent.version.effective_ms,
         )
 
     def _changed(self, centre: Centre, agent: Agent) -> None:
@@ -454,13 +458,14 @@ class Engine:
         if event_type == "STATE_CHANGE" and snapshot == agent.last_snapshot:
             self._refresh_routable(centre, agent)
             return
-        previous = None if event_type == "HEART_BEAT" else agent.last_snapshot
+        # AWS: PreviousAgentSnapshot does not apply to LOGIN or LOGOUT.
+        previous = None if event_type in ("LOGIN", "LOGOUT") else agent.last_snapshot
         event = AgentEvent(new_id(self._event_ids), event_type, self.now_ms, centre.instance.id,
                            agent.user.id, snapshot, previous)
         agent.last_snapshot = snapshot
         agent.last_event_ms = self.now_ms
         if event_type != "HEART_BEAT":
-            self._track_period(centre, agent)
+            self._track_period(agent, snapshot)
         self._refresh_routable(centre, agent)
         for sink in self.event_sinks:
             sink(event)
@@ -471,36 +476,42 @@ class Engine:
         else:
             centre.routable.discard(agent)
 
-    def _track_period(self, centre: Centre, agent: Agent) -> None:
-        activity, leg = activity_of(agent.logged_in, agent.contacts)
-        status = agent.status if activity == "STATUS" else None
-        start, old_activity, old_status, old_leg = agent.period
-        if (activity, status, leg and leg.contact) == (old_activity, old_status, old_leg and old_leg.contact):
+    def _track_period(self, agent: Agent, snapshot: AgentSnapshot) -> None:
+        if agent.logged_in:
+            activity, primary = derive_activity(snapshot.contacts)
+        else:
+            activity, primary = "LOGGED_OUT", None
+        status = agent.status if activity == STATUS else None
+        state = (activity, status, primary and primary.contact_id)
+        start, *old = agent.period
+        if state == (old[0], old[1], old[2] and old[2].contact_id):
             return
         if self.now_ms > start:
-            self._closed[centre.instance.id].append(
-                self._period(centre, agent, start, self.now_ms, old_activity, old_status, old_leg))
-        agent.period = (self.now_ms, activity, status, leg)
+            agent.closed.append(self._period(agent, start, self.now_ms, *old))
+            start = self.now_ms
+        elif agent.closed and _same_state(agent.closed[-1], state):
+            # The state just left lasted no time at all: the one before it simply goes on.
+            start = agent.closed.pop().start_ms
+        agent.period = (start, activity, status, primary)
 
     @staticmethod
-    def _period(centre, agent, start, end, activity, status, leg) -> StatePeriod:
-        seg = leg.contact.seg if leg else None
+    def _period(agent: Agent, start, end, activity, status, contact: ContactView | None) -> StatePeriod:
         return StatePeriod(
-            centre.instance.id, agent.user.id, start, end, activity,
+            agent.user.instance_id, agent.user.id, start, end, activity,
             status.id if status else None, status.name if status else None,
             status.status_type if status else None,
-            seg.contact_id if seg else None, seg.channel if seg else None,
-            seg.queue_id if seg else None,
+            contact.contact_id if contact else None, contact.channel if contact else None,
+            contact.queue_id if contact else None,
         )
 
     # -- views -------------------------------------------------------------------------------
     def state_periods(self, instance_id: str, user_id: str | None) -> list[StatePeriod]:
         centre = self._centres[instance_id]
-        periods = [p for p in self._closed[instance_id] if user_id is None or p.user_id == user_id]
+        periods = []
         for agent in centre.agents.values():
             if user_id is None or agent.user.id == user_id:
-                start, activity, status, leg = agent.period
-                periods.append(self._period(centre, agent, start, None, activity, status, leg))
+                periods.extend(agent.closed)
+                periods.append(self._period(agent, agent.period[0], None, *agent.period[1:]))
         periods.sort(key=lambda p: (p.user_id, p.start_ms))
         return periods
 
@@ -532,19 +543,8 @@ class Engine:
         self._at(agent.user.deleted_ms, self._delete, centre, agent)
 
 
-def activity_of(logged_in: bool, legs: list[Leg]) -> tuple[str, Leg | None]:
-    """The truth rule: on contact beats after-contact work beats the agent status.
 
-    Among several contacts in the winning state, the primary one is the earliest by
-    (ConnectedToAgentTimestamp, else StateStartTimestamp; then ContactId).
-    """
-    if not logged_in:
-        return "LOGGED_OUT", None
-    for activity, states in (("ON_CONTACT", ON_CONTACT_STATES), ("AFTER_CONTACT_WORK", {"ENDED"})):
-        candidates = [leg for leg in legs if leg.state in states]
-        if candidates:
-            primary = min(candidates, key=lambda leg: (
-                leg.connected_ms if leg.connected_ms is not None else leg.state_start_ms,
-                leg.contact.seg.contact_id))
-            return activity, primary
-    return "STATUS", None
+def _same_state(period: StatePeriod, state: tuple) -> bool:
+    activity, status, contact_id = state
+    return (period.activity, period.status_id, period.contact_id) == (
+        activity, status.id if status else None, contact_id)

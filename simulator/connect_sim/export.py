@@ -16,23 +16,16 @@ def _line(obj) -> str:
 def export_world(world: World, out_dir: Path, end_ms: int) -> dict[str, int]:
     """Advance `world` to end_ms, writing every output. Returns rows written per file."""
     from .kinesis.event_json import AgentEventEncoder
+    from .kinesis.writer import JsonlEventWriter
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    encoder = AgentEventEncoder(world.directory)
     counts: dict[str, int] = {}
-    with (out_dir / "agent_events.jsonl").open("w", encoding="utf-8") as events_file:
-        written = 0
-
-        def write_event(event) -> None:
-            nonlocal written
-            events_file.write(encoder.encode_text(event))
-            events_file.write("\n")
-            written += 1
-
-        world.add_event_sink(write_event)
+    with JsonlEventWriter(out_dir / "agent_events.jsonl", AgentEventEncoder(world.directory),
+                          world.faults) as events:
+        world.add_event_sink(events.on_event)
         world.clock.set(end_ms)
         world.sync()
-        counts["agent_events.jsonl"] = written
+        counts["agent_events.jsonl"] = events.lines_written
 
     directory = dataclasses.asdict(world.directory)
     (out_dir / "directory.json").write_text(json.dumps(directory, sort_keys=True, indent=1) + "\n")

@@ -7,12 +7,17 @@ the API layer converts to seconds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 CHANNELS = ("VOICE", "CHAT", "TASK")
 
 # Contact states of the agent event data model that count as "on contact".
 ON_CONTACT_STATES = frozenset({"CONNECTING", "CONNECTED", "CONNECTED_ONHOLD"})
+AFTER_CONTACT_WORK_STATES = frozenset({"ENDED"})
+STATUS = "STATUS"
+ON_CONTACT = "ON_CONTACT"
+AFTER_CONTACT_WORK = "AFTER_CONTACT_WORK"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +218,7 @@ class AgentSnapshot:
     status_start_ms: int
     contacts: tuple[ContactView, ...]
     next_status_id: str | None = None  # NextAgentStatus: a change waiting for contacts to end
+    next_status_ms: int | None = None  # when that change was asked for
     user_version_ms: int = 0  # which UserVersion (effective_ms) the Configuration reflects
 
 
@@ -259,3 +265,30 @@ class ScheduledActivity:
     activity: str  # OPEN | BREAK | LUNCH | TRAINING | MEETING
     start_ms: int
     end_ms: int
+
+
+# The one rule for several contacts: the engine's truth periods and the event replay use it.
+def primary_order(connected_ms: int | None, state_start_ms: int, contact_id: str) -> tuple[int, str]:
+    """Sort key of the primary contact: earliest ConnectedToAgentTimestamp (a contact not
+    connected yet counts from its StateStartTimestamp), ties broken by contact id."""
+    return (connected_ms if connected_ms is not None else state_start_ms, contact_id)
+
+
+def derive_activity(contacts: Sequence[ContactView]) -> tuple[str, ContactView | None]:
+    """The activity a snapshot's contacts give, and its primary contact.
+
+    ON_CONTACT (a contact CONNECTING, CONNECTED or CONNECTED_ONHOLD) beats
+    AFTER_CONTACT_WORK (a contact ENDED) beats STATUS (no such contact). The primary contact
+    is the first of the winning group by `primary_order`. Contacts in other states
+    (INCOMING, PENDING, MISSED, REJECTED, ERROR) do not count.
+    """
+    for activity, states in (
+        (ON_CONTACT, ON_CONTACT_STATES),
+        (AFTER_CONTACT_WORK, AFTER_CONTACT_WORK_STATES),
+    ):
+        group = [c for c in contacts if c.state in states]
+        if group:
+            return activity, min(
+                group, key=lambda c: primary_order(c.connected_ms, c.state_start_ms, c.contact_id)
+            )
+    return STATUS, None

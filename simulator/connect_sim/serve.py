@@ -1,0 +1,94 @@
+"""`connect-sim serve`: the Connect API over HTTP and agent events into Kinesis, until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+
+from .clock import ScaledClock
+from .config import parse_utc, to_ms
+from .world import World
+
+QUARTER_HOUR = timedelta(minutes=15)
+SYNC_EVERY_S = 0.2
+
+
+def _default_start(history_days: float) -> datetime:
+    start = datetime.now(UTC) - timedelta(days=history_days)
+    return start - (start - datetime(2000, 1, 1, tzinfo=UTC)) % QUARTER_HOUR
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .api.server import start_server
+    from .cli import fault_plan, world_config
+
+    if not args.start:
+        args.start = _default_start(args.history_days).isoformat()
+    config = world_config(args)
+    launch_ms = to_ms(parse_utc(args.start) + timedelta(days=args.history_days))
+    world = World(config, ScaledClock(launch_ms, args.speed), fault_plan(args))
+
+    stack = []  # things to stop, last started first
+    try:
+        kinesis_endpoint = _start_kinesis(args, world, launch_ms, stack)
+        world.sync()  # simulate the history before taking calls
+        server = start_server(world, host=args.host, port=args.port)
+        stack.append(server.stop)
+        _announce(world, server.url, args, kinesis_endpoint)
+        _run_until_stopped(world)
+    finally:
+        for stop in reversed(stack):
+            stop()
+    return 0
+
+
+def _start_kinesis(args, world: World, launch_ms: int, stack: list) -> str | None:
+    """Start writing agent events to Kinesis (a local moto one if asked); returns the endpoint."""
+    if not args.kinesis_endpoint:
+        return None
+    from .kinesis.event_json import AgentEventEncoder
+    from .kinesis.moto_server import MotoServer, create_stream, moto_client
+    from .kinesis.writer import KinesisEventWriter
+
+    endpoint = args.kinesis_endpoint
+    if endpoint == "moto":
+        moto = MotoServer(host=args.host).start()
+        stack.append(moto.stop)
+        endpoint = moto.endpoint_url
+    region = world.config.region
+    create_stream(endpoint, args.stream_name, args.shards, region=region)
+    client = moto_client(endpoint, "kinesis", region)
+    writer = KinesisEventWriter(client, args.stream_name, AgentEventEncoder(world.directory), world.faults)
+    stack.append(writer.close)
+    backlog_from = launch_ms - int(args.kinesis_backlog_hours * 3_600_000)
+
+    def send_recent(event) -> None:
+        if event.timestamp_ms >= backlog_from:
+            writer.on_event(event)
+
+    world.add_event_sink(send_recent)
+    return endpoint
+
+
+def _announce(world: World, url: str, args, kinesis_endpoint: str | None) -> None:
+    now = datetime.fromtimestamp(world.now_ms / 1000, UTC)
+    print(f"Simulated Amazon Connect at {url} (region {world.config.region}); "
+          f"simulated time {now:%Y-%m-%d %H:%M:%S}Z, speed ×{args.speed:g}")
+    for instance in world.directory.instances:
+        print(f"  instance {instance.id}  ({instance.alias}, {instance.time_zone})")
+    if kinesis_endpoint:
+        print(f"Agent events → Kinesis stream '{args.stream_name}' at {kinesis_endpoint}")
+    print(f"Try: aws connect list-queues --endpoint-url {url} --instance-id "
+          f"{world.directory.instances[0].id}")
+    print("Ctrl-C to stop.", flush=True)
+
+
+def _run_until_stopped(world: World) -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.is_set():
+        world.sync()
+        stop.wait(SYNC_EVERY_S)

@@ -1,0 +1,1 @@
+"""Singer tap for Amazon Connect agent events on Kinesis."""
