@@ -1,0 +1,127 @@
+"""AwsSession against moto's STS: assumed roles that refresh, the proxy, missing credentials."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import http.server
+import threading
+import urllib.request
+
+import pytest
+
+from wfm_aws import AwsConfigError, AwsSession, AwsSettings
+
+ROLE = "arn:aws:iam::123456789012:role/WFMSGConnectAPIRole"
+
+
+def settings(moto_kinesis, **extra) -> AwsSettings:
+    return AwsSettings.from_config({
+        "aws_region": "us-east-1", "aws_access_key_id": "AKIABASEUSER0001", "aws_secret_access_key": "base",
+        "aws_endpoint_url": moto_kinesis.endpoint_url, "aws_sts_endpoint_url": moto_kinesis.endpoint_url,
+        **extra,
+    })
+
+
+def test_assumed_role_is_used_and_renewed_before_it_expires(moto_kinesis):
+    aws = AwsSession(settings(moto_kinesis, aws_assume_role_arn=ROLE, aws_assume_role_duration_seconds=900,
+                              aws_assume_role_session_name="wfm-test"))
+    sts = aws.client("sts")
+    identity = sts.get_caller_identity()
+    assert "assumed-role/WFMSGConnectAPIRole/wfm-test" in identity["Arn"]
+    credentials = aws._session.get_credentials()
+    first_key = credentials.get_frozen_credentials().access_key
+    assert aws.role_refreshes == 1
+    # Jump to 4 minutes before expiry: inside the (duration/3) advisory window.
+    expiry = credentials._expiry_time
+    credentials._time_fetcher = lambda: expiry - dt.timedelta(minutes=4)
+    sts.get_caller_identity()
+    assert aws.role_refreshes == 2
+    assert credentials.get_frozen_credentials().access_key != first_key
+
+
+def test_a_fresh_role_session_is_not_renewed_on_every_call(moto_kinesis):
+    aws = AwsSession(settings(moto_kinesis, aws_assume_role_arn=ROLE, aws_assume_role_duration_seconds=900))
+    sts = aws.client("sts")
+    for _ in range(5):
+        sts.get_caller_identity()
+    assert aws.role_refreshes == 1
+
+
+class RecordingProxy(http.server.ThreadingHTTPServer):
+    """A forward proxy for plain-HTTP absolute-URI requests that notes Proxy-Authorization."""
+
+    def __init__(self):
+        self.seen: list[tuple[str, str | None]] = []
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    def _forward(self):
+        self.server.seen.append((self.path, self.headers.get("Proxy-Authorization")))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-authorization", "host")}
+        request = urllib.request.Request(self.path, data=body, headers=headers, method=self.command)
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request) as answer:
+            payload = answer.read()
+            self.send_response(answer.status)
+            for key, value in answer.headers.items():
+                if key.lower() not in ("transfer-encoding", "connection"):
+                    self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+    do_GET = do_POST = _forward
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def proxy():
+    server = RecordingProxy()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+def test_every_call_goes_through_the_proxy_with_encoded_credentials(moto_kinesis, proxy):
+    host, port = proxy.server_address[:2]
+    aws = AwsSession(settings(moto_kinesis, aws_assume_role_arn=ROLE, proxy_address=host, proxy_port=port,
+                              proxy_username="wfm user", proxy_password="p@ss:w/rd"))
+    aws.client("kinesis").list_streams()
+    expected = "Basic " + base64.b64encode(b"wfm user:p@ss:w/rd").decode()
+    assert len(proxy.seen) >= 2, "the STS AssumeRole call and the Kinesis call"
+    assert all(auth == expected for _, auth in proxy.seen)
+    assert "p@ss" not in aws.describe_credentials() and "***" in aws.describe_credentials()
+
+
+def test_no_credentials_anywhere_is_a_clear_error(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(AwsConfigError, match="no AWS credentials found"):
+        AwsSession(AwsSettings.from_config({"aws_region": "us-west-2"}))
+
+
+def test_unknown_profile_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    with pytest.raises(AwsConfigError, match="aws_profile 'wfm' is not in the AWS config files"):
+        AwsSession(AwsSettings.from_config({"aws_region": "us-west-2", "aws_profile": "wfm"}))
+
+
+def test_rate_limit_is_shared_by_every_client_of_a_session(moto_kinesis):
+    aws = AwsSession(settings(moto_kinesis), max_requests_per_second=1000)
+    waits = []
+    aws.limiter._sleep = waits.append
+    aws.limiter.burst = aws.limiter._tokens = 2
+    aws.limiter.rate = 1.0
+    aws.client("kinesis").list_streams()
+    aws.client("sts").get_caller_identity()
+    aws.client("kinesis").list_streams()
+    assert len(waits) == 1 and waits[0] > 0.5
