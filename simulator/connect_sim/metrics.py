@@ -36,6 +36,14 @@ class Figures:
     answer_waits_ms: list[int] = field(default_factory=list)
     abandon_waits_ms: list[int] = field(default_factory=list)
 
+    def merge(self, other: Figures) -> None:
+        """Add `other` in: counts and sums add, the maximum stays the maximum, waits join."""
+        for name in SUMMED_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.max_queued_ms = max(self.max_queued_ms, other.max_queued_ms)
+        self.answer_waits_ms.extend(other.answer_waits_ms)
+        self.abandon_waits_ms.extend(other.abandon_waits_ms)
+
     def answered_within(self, threshold_s: float) -> int:
         """Contacts answered in less than `threshold_s` seconds (Connect compares LT)."""
         limit = threshold_s * 1000
@@ -67,6 +75,13 @@ class Figures:
         self.answer_waits_ms.append(wait)
         self.contacts_transferred_out += int(seg.transferred_out)
         self.contacts_put_on_hold += int(seg.hold_count > 0)
+
+
+SUMMED_FIELDS = (
+    "contacts_queued", "contacts_handled", "contacts_abandoned", "contacts_transferred_out",
+    "contacts_put_on_hold", "contacts_missed", "handle_ms", "talk_ms", "hold_ms", "acw_ms",
+    "connecting_ms", "queue_answer_ms", "abandon_ms",
+)
 
 
 def interval_start(t_ms: int, interval_ms: int) -> int:

@@ -8,6 +8,7 @@ clock's now, so what an API shows at a moment is what had happened by then.
 from __future__ import annotations
 
 import bisect
+import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,13 +75,16 @@ class World:
         self._engine.event_sinks.append(sink)
 
     def segments(self, instance_id: str, start_ms: int, end_ms: int) -> list[ContactSegment]:
-        """Contact segments enqueued in [start_ms, end_ms), finished or not (as of now)."""
+        """Contact segments enqueued in [start_ms, end_ms), finished or not (as of now).
+
+        Copies: the simulation goes on changing unfinished segments in other threads.
+        """
         with self._lock:
             segs = self._engine.segments_by_instance.get(instance_id, [])
             keys = self._engine.segment_enqueue_keys.get(instance_id, [])
             lo = bisect.bisect_left(keys, start_ms)
             hi = bisect.bisect_left(keys, end_ms)
-            return segs[lo:hi]
+            return [copy.copy(segment) for segment in segs[lo:hi]]
 
     def visible_ms(self, segment: ContactSegment) -> int | None:
         """When a segment's final figures show in the metric APIs (None: not finished yet)."""

@@ -271,6 +271,7 @@ class _ConnectRigs:
         config = config or WorldConfig(seed=7, agents_per_instance=20)
         clock = FixedClock(config.start_ms + int(hours * 3_600_000))
         world = World(config, clock=clock, faults=faults)
+        world.sync()  # tests also read the world directly, not only through the API
         answers: list[tuple[str | None, int, dict[str, Any]]] = []
         options = {"wall": wall} if wall else {}
         server = start_server(world, observer=lambda *answer: answers.append(answer), **options)
