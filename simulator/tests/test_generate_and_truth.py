@@ -6,6 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from connect_sim import truth
 from connect_sim.cli import main
 from connect_sim.config import WorldConfig
@@ -37,11 +39,17 @@ def test_a_different_seed_changes_the_files(tmp_path):
     assert digest(tmp_path / "a")["contact_segments.jsonl"] != digest(tmp_path / "b")["contact_segments.jsonl"]
 
 
-def test_truth_volume_counts_every_contact_once():
-    config = WorldConfig(seed=4, agents_per_instance=15)
-    world = World(config)
+@pytest.fixture(scope="module")
+def world() -> World:
+    """Thirty simulated hours of a 15-agent centre."""
+    world = World(WorldConfig(seed=4, agents_per_instance=15))
     world.clock.advance(30 * 3600)
-    start, end = config.start_ms, config.start_ms + 24 * 3600_000
+    world.sync()
+    return world
+
+
+def test_truth_volume_counts_every_contact_once(world):
+    start, end = world.config.start_ms, world.config.start_ms + 24 * 3600_000
     instance = world.directory.instances[0].id
     rows = truth.interval_volume(world, instance, start, end)
     segments = world.segments(instance, start, end)
@@ -56,12 +64,9 @@ def test_truth_volume_counts_every_contact_once():
     assert any(r["contacts_offered"] == 0 for r in rows)
 
 
-def test_thirty_minute_truth_rolls_up_from_fifteen():
-    config = WorldConfig(seed=4, agents_per_instance=15)
-    world = World(config)
-    world.clock.advance(26 * 3600)
+def test_thirty_minute_truth_rolls_up_from_fifteen(world):
     instance = world.directory.instances[0].id
-    start, end = config.start_ms + 6 * 3600_000, config.start_ms + 20 * 3600_000
+    start, end = world.config.start_ms + 6 * 3600_000, world.config.start_ms + 20 * 3600_000
     fine = truth.interval_volume(world, instance, start, end, 15, dense=False)
     coarse = truth.interval_volume(world, instance, start, end, 30, dense=False)
     rolled: dict[tuple, int] = {}
@@ -73,12 +78,9 @@ def test_thirty_minute_truth_rolls_up_from_fifteen():
                       for r in coarse}
 
 
-def test_state_seconds_add_up_to_the_window():
-    config = WorldConfig(seed=4, agents_per_instance=15)
-    world = World(config)
-    world.clock.advance(24 * 3600)
+def test_state_seconds_add_up_to_the_window(world):
     instance = world.directory.instances[0].id
-    start, end = config.start_ms + 12 * 3600_000, config.start_ms + 14 * 3600_000
+    start, end = world.config.start_ms + 12 * 3600_000, world.config.start_ms + 14 * 3600_000
     seconds = truth.seconds_per_interval(truth.state_timeline(world, instance, start, end))
     per_agent_interval: dict[tuple, float] = {}
     for (user, interval, _activity, _status), value in seconds.items():
