@@ -1,0 +1,211 @@
+"""Amazon Connect calls for the tap: one boto3 client per run, pagination, the metric
+request windows, throttling and AccessDenied turned into MissingPermissionError.
+
+Retries: botocore's standard mode (exponential backoff with jitter, up to aws_max_attempts
+attempts) handles every throttled attempt; a call still throttled after that waits and
+starts over a few more times, so a throttling storm slows a run but does not fail it.
+The client-side rate limit (max_requests_per_second) paces every HTTP attempt of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botocore import xform_name
+from botocore.exceptions import ClientError
+
+from wfm_aws import AwsSession, AwsSettings, MissingPermissionError, explain_client_error
+
+from . import __version__, metric_specs
+from .windows import INTERVAL_PERIODS
+
+log = logging.getLogger("tap-amazon-connect")
+
+THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling",
+                              "LimitExceededException"})
+MAX_FILTER_VALUES = 100  # queues per metric request (V1 and V2)
+EXTRA_THROTTLE_ROUNDS = 6
+MAX_THROTTLE_PAUSE_S = 60.0
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: str
+    arn: str
+    alias: str | None
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Queue:
+    id: str
+    arn: str
+    name: str | None
+    queue_type: str
+    document: dict[str, Any]
+
+
+def instance_id_of(value: str) -> str:
+    """An instance id, or the id inside an instance ARN."""
+    value = value.strip()
+    if value.startswith("arn:") and "instance/" in value:
+        return value.split("instance/", 1)[1].split("/", 1)[0]
+    return value
+
+
+def queue_id_of(value: str) -> str:
+    value = value.strip()
+    return value.rsplit("/", 1)[1] if value.startswith("arn:") else value
+
+
+class ConnectClient:
+    """Every Connect call of one run goes through here (one client, one rate limit)."""
+
+    def __init__(self, config: Mapping[str, Any], sleep=time.sleep) -> None:
+        self.config = config
+        self.settings = AwsSettings.from_config(config)
+        rate = config.get("max_requests_per_second")
+        self.session = AwsSession(
+            self.settings, user_agent=f"tap-amazon-connect/{__version__}",
+            max_requests_per_second=float(rate) if rate else None,
+        )
+        self._client = None
+        self._sleep = sleep
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._instances: list[Instance] | None = None
+        self._queues: dict[str, list[Queue]] = {}
+
+    @property
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                log.info("Connecting to Amazon Connect in %s with %s", self.settings.region,
+                         self.session.describe_credentials())
+                self._client = self.session.client("connect")
+            return self._client
+
+    # -- one call -----------------------------------------------------------------------------
+    def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        method = getattr(self.client, xform_name(operation))
+        rounds = 0
+        while True:
+            self.calls[operation] += 1
+            try:
+                return method(**params)
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code")
+                if code in THROTTLING_CODES and rounds < EXTRA_THROTTLE_ROUNDS:
+                    rounds += 1
+                    pause = min(MAX_THROTTLE_PAUSE_S, 2.0 ** rounds) * (0.5 + random.random() / 2)
+                    log.warning("%s still throttled after botocore's retries; waiting %.1f s "
+                                "(round %d of %d)", operation, pause, rounds, EXTRA_THROTTLE_ROUNDS)
+                    self._sleep(pause)
+                    continue
+                explained = explain_client_error(error, "connect")
+                if explained is error:
+                    raise
+                raise explained from error
+
+    def paginate(self, operation: str, result_key: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated listing (NextToken)."""
+        for page in self.pages(operation, **params):
+            yield from page.get(result_key) or []
+
+    def pages(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+        token = None
+        while True:
+            page = self.call(operation, **params, **({"NextToken": token} if token else {}))
+            yield page
+            token = page.get("NextToken")
+            if not token:
+                return
+
+    # -- instances and queues (cached for the run) --------------------------------------------
+    def instances(self) -> list[Instance]:
+        if self._instances is None:
+            wanted = [instance_id_of(v) for v in self.config.get("instance_ids") or []]
+            if wanted:
+                found = [self.call("DescribeInstance", InstanceId=i)["Instance"] for i in dict.fromkeys(wanted)]
+            else:
+                found = list(self.paginate("ListInstances", "InstanceSummaryList"))
+            self._instances = sorted(
+                (Instance(d["Id"], d["Arn"], d.get("InstanceAlias"), d) for d in found), key=lambda i: i.id
+            )
+        return self._instances
+
+    def instance(self, instance_id: str) -> Instance:
+        for instance in self.instances():
+            if instance.id == instance_id:
+                return instance
+        raise KeyError(instance_id)
+
+    def queues(self, instance_id: str) -> list[Queue]:
+        """The queues the run collects: of the configured types, narrowed to queue_ids if set."""
+        if instance_id not in self._queues:
+            types = list(self.config.get("queue_types") or ["STANDARD"])
+            wanted = {queue_id_of(q) for q in self.config.get("queue_ids") or []}
+            summaries = self.paginate("ListQueues", "QueueSummaryList", InstanceId=instance_id,
+                                      QueueTypes=types, MaxResults=1000)
+            self._queues[instance_id] = sorted(
+                (Queue(d["Id"], d["Arn"], d.get("Name"), d.get("QueueType", ""), d)
+                 for d in summaries if not wanted or d["Id"] in wanted),
+                key=lambda q: q.id,
+            )
+        return self._queues[instance_id]
+
+    # -- metrics ------------------------------------------------------------------------------
+    def metric_rows_v2(self, instance: Instance, queue_ids: Sequence[str], channels: Sequence[str],
+                       start: datetime, end: datetime, interval_minutes: int,
+                       thresholds: Sequence[int]) -> Iterator[dict[str, Any]]:
+        """GetMetricDataV2 results (grouped by queue and channel, one per interval with traffic)."""
+        metrics = metric_specs.v2_request_metrics(thresholds)
+        for batch in batches(queue_ids, MAX_FILTER_VALUES):
+            yield from self.paginate(
+                "GetMetricDataV2", "MetricResults",
+                ResourceArn=instance.arn, StartTime=start, EndTime=end,
+                Interval={"TimeZone": "UTC", "IntervalPeriod": INTERVAL_PERIODS[interval_minutes]},
+                Filters=[{"FilterKey": "QUEUE", "FilterValues": list(batch)},
+                         {"FilterKey": "CHANNEL", "FilterValues": list(channels)}],
+                Groupings=["QUEUE", "CHANNEL"], Metrics=metrics, MaxResults=100,
+            )
+
+    def metric_rows_v1(self, instance: Instance, queue_ids: Sequence[str], channels: Sequence[str],
+                       start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+        """GetMetricData totals for [start, end) (grouped by queue and channel)."""
+        metrics = metric_specs.v1_request_metrics()
+        for batch in batches(queue_ids, MAX_FILTER_VALUES):
+            yield from self.paginate(
+                "GetMetricData", "MetricResults",
+                InstanceId=instance.id, StartTime=start, EndTime=end,
+                Filters={"Queues": list(batch), "Channels": list(channels)},
+                Groupings=["QUEUE", "CHANNEL"], HistoricalMetrics=metrics, MaxResults=100,
+            )
+
+    def current_rows(self, instance: Instance, queue_ids: Sequence[str],
+                     channels: Sequence[str]) -> Iterator[tuple[dict[str, Any], datetime | None]]:
+        metrics = metric_specs.current_request_metrics()
+        for batch in batches(queue_ids, MAX_FILTER_VALUES):
+            for page in self.pages(
+                "GetCurrentMetricData", InstanceId=instance.id,
+                Filters={"Queues": list(batch), "Channels": list(channels)},
+                Groupings=["QUEUE", "CHANNEL"], CurrentMetrics=metrics, MaxResults=100,
+            ):
+                for row in page.get("MetricResults") or []:
+                    yield row, page.get("DataSnapshotTime")
+
+
+def batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+__all__ = ["ConnectClient", "Instance", "MissingPermissionError", "Queue", "batches"]

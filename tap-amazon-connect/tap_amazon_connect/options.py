@@ -1,0 +1,83 @@
+"""The tap's own settings (beyond aws_* and proxy_*), read once and checked up front."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .windows import INTERVAL_PERIODS, V1_MARGIN, V1_REACH, V2_REACH, parse_datetime
+
+CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL")
+DEFAULT_CHANNELS = ("VOICE", "CHAT", "TASK")
+QUEUE_TYPES = ("STANDARD", "AGENT")
+DEFAULT_START = timedelta(days=30)
+
+
+class OptionsError(ValueError):
+    """A setting that cannot work; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Options:
+    metrics_api: str
+    interval_minutes: int
+    lookback_minutes: int
+    settle_minutes: int
+    channels: tuple[str, ...]
+    queue_types: tuple[str, ...]
+    thresholds: tuple[int, ...]
+    start_date: datetime | None  # None: the default reach (30 days for v2, 24 h for v1)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Options:
+        api = str(config.get("metrics_api") or "v2").lower()
+        if api not in ("v1", "v2"):
+            raise OptionsError(f"metrics_api must be 'v2' (GetMetricDataV2) or 'v1' (GetMetricData), not {api!r}")
+        interval = int(config.get("interval_minutes") or 15)
+        if interval not in INTERVAL_PERIODS:
+            raise OptionsError(f"interval_minutes must be 15, 30 or 60, not {interval}")
+        lookback = int(config.get("lookback_minutes", 120) or 0)
+        settle = int(config.get("settle_minutes", 5) or 0)
+        if lookback < 0 or settle < 0:
+            raise OptionsError("lookback_minutes and settle_minutes cannot be negative")
+        channels = tuple(str(c).upper() for c in (config.get("channels") or DEFAULT_CHANNELS))
+        unknown = sorted(set(channels) - set(CHANNELS))
+        if unknown:
+            raise OptionsError(f"channels: {', '.join(unknown)} unknown; use {', '.join(CHANNELS)}")
+        types = tuple(str(t).upper() for t in (config.get("queue_types") or ("STANDARD",)))
+        if set(types) - set(QUEUE_TYPES):
+            raise OptionsError(f"queue_types must be among {', '.join(QUEUE_TYPES)}, not {list(types)}")
+        thresholds = tuple(int(t) for t in (config.get("service_level_thresholds_seconds") or (20,)))
+        if not thresholds or any(not 1 <= t <= 604_800 for t in thresholds) or len(thresholds) > 10:
+            raise OptionsError("service_level_thresholds_seconds: 1 to 10 whole seconds, each 1..604800")
+        start = parse_datetime(config["start_date"]) if config.get("start_date") else None
+        options = cls(api, interval, lookback, settle, tuple(dict.fromkeys(channels)),
+                      tuple(dict.fromkeys(types)), tuple(dict.fromkeys(thresholds)), start)
+        return options
+
+    @property
+    def reach(self) -> timedelta:
+        return V1_REACH - V1_MARGIN if self.metrics_api == "v1" else V2_REACH
+
+    def check_reach(self, now: datetime) -> None:
+        """start_date must be within the API's reach (it matters only without a bookmark)."""
+        if self.start_date is None:
+            return
+        if self.start_date < now - self.reach:
+            if self.metrics_api == "v1":
+                raise OptionsError(
+                    f"start_date {self.start_date.isoformat()} is more than 24 hours ago: GetMetricData "
+                    "(metrics_api v1) reaches back 24 hours only. Use metrics_api v2 (about 3 months) "
+                    "or a later start_date."
+                )
+            raise OptionsError(
+                f"start_date {self.start_date.isoformat()} is more than 90 days ago: GetMetricDataV2 keeps "
+                "about 3 months of history. Use a later start_date."
+            )
+
+    def default_start(self, now: datetime) -> datetime:
+        if self.start_date is not None:
+            return self.start_date
+        return now - (self.reach if self.metrics_api == "v1" else DEFAULT_START)
