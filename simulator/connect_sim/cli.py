@@ -29,6 +29,7 @@ def world_config(args: argparse.Namespace) -> WorldConfig:
         agents_per_instance=args.agents,
         standard_queues_per_instance=args.queues,
         volume_scale=args.volume_scale,
+        **({"time_zones": tuple(z.strip() for z in args.time_zone.split(","))} if args.time_zone else {}),
     )
 
 
@@ -40,6 +41,9 @@ def add_world_options(parser: argparse.ArgumentParser, start_default: str = "202
     group.add_argument("--agents", type=int, default=40, help="agents per instance")
     group.add_argument("--queues", type=int, default=6, help="standard queues per instance")
     group.add_argument("--volume-scale", type=float, default=1.0, help="multiplies contact volume")
+    group.add_argument("--time-zone", default="",
+                       help="site time zone(s) of the instances, comma-separated IANA names "
+                            "(default: America/Chicago, Europe/London, Asia/Manila, Australia/Sydney)")
 
 
 def add_fault_options(parser: argparse.ArgumentParser) -> None:

@@ -76,6 +76,9 @@ def _announce(world: World, url: str, args, kinesis_endpoint: str | None) -> Non
     now = datetime.fromtimestamp(world.now_ms / 1000, UTC)
     print(f"Simulated Amazon Connect at {url} (region {world.config.region}); "
           f"simulated time {now:%Y-%m-%d %H:%M:%S}Z, speed ×{args.speed:g}")
+    config = world.config
+    print(f"World: start {config.start.isoformat().replace('+00:00', 'Z')}, seed {config.seed}, "
+          f"time zone {','.join(config.time_zones)}")
     for instance in world.directory.instances:
         print(f"  instance {instance.id}  ({instance.alias}, {instance.time_zone})")
     if kinesis_endpoint:

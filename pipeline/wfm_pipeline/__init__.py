@@ -1,0 +1,1 @@
+"""Runs the Amazon Connect → WFM pipeline as operators do."""

@@ -1,0 +1,50 @@
+"""wfm-pipeline: the main job and its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .meltano_runner import StepFailed
+from .settings import PipelineSettings
+
+
+def project_root() -> Path:
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "meltano.yml").exists():
+            return folder
+    raise SystemExit("wfm-pipeline: run it inside the project (no meltano.yml found above here)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wfm-pipeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="the main job: taps → warehouse → dbt → report")
+    run.add_argument("--live-seconds", type=int, default=60,
+                     help="with the simulator: how long to collect real-time agent events")
+    run.add_argument("--history-days", type=float, default=2.0,
+                     help="with the simulator: days of history to backfill")
+    show = commands.add_parser("report", help="print the report of what the warehouse holds now")
+    show.add_argument("--hours", type=float, default=24.0)
+    args = parser.parse_args(argv)
+
+    settings = PipelineSettings.detect(project_root())
+    if args.command == "report":
+        from . import report
+
+        report_text, path = report.write(settings, args.hours)
+        print(report_text)
+        print(f"\nReport with charts: {path}")
+        return 0
+    from .main_job import run as run_job
+
+    try:
+        return run_job(settings, live_seconds=args.live_seconds, history_days=args.history_days)
+    except StepFailed as failure:
+        print(failure, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The built-in simulated contact centre as a background process, for the main job's demo."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+# Site time zones around the world; the demo picks one where it is mid-morning now, so the
+# live part shows agents at work whatever the hour.
+SITE_ZONES = (
+    "Pacific/Honolulu", "America/Los_Angeles", "America/Chicago", "America/New_York",
+    "America/Sao_Paulo", "Atlantic/Azores", "Europe/London", "Europe/Berlin", "Europe/Athens",
+    "Asia/Dubai", "Asia/Karachi", "Asia/Kolkata", "Asia/Dhaka", "Asia/Bangkok", "Asia/Manila",
+    "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
+)
+STREAM = "connect-agent-events"
+REGION = "us-west-2"
+
+
+def busiest_zone(now: datetime | None = None) -> str:
+    """The zone whose local time is closest to 11:00."""
+    now = now or datetime.now(UTC)
+
+    def distance(zone: str) -> float:
+        local = now.astimezone(ZoneInfo(zone))
+        hours = local.hour + local.minute / 60
+        return min(abs(hours - 11), 24 - abs(hours - 11))
+
+    return min(SITE_ZONES, key=distance)
+
+
+@dataclass
+class SimulatorEndpoints:
+    connect_url: str
+    kinesis_url: str
+    stream_name: str
+    start: str  # the simulated world's UTC start, to recompute the truth
+    seed: int
+    agents: int
+    time_zone: str
+
+    def tap_env(self, history_start: str, live_seconds: int) -> dict[str, str]:
+        """Settings both taps take from the environment to read the simulator."""
+        return {
+            "TAP_AMAZON_CONNECT_AWS_ENDPOINT_URL": self.connect_url,
+            "TAP_AMAZON_CONNECT_AWS_REGION": REGION,
+            "TAP_AMAZON_CONNECT_AWS_ACCESS_KEY_ID": "simulator",
+            "TAP_AMAZON_CONNECT_AWS_SECRET_ACCESS_KEY": "simulator",
+            "TAP_AMAZON_CONNECT_START_DATE": history_start,
+            "TAP_AMAZON_CONNECT_MAX_REQUESTS_PER_SECOND": "50",
+            "TAP_CONNECT_KINESIS_AWS_ENDPOINT_URL": self.kinesis_url,
+            "TAP_CONNECT_KINESIS_AWS_REGION": REGION,
+            "TAP_CONNECT_KINESIS_AWS_ACCESS_KEY_ID": "simulator",
+            "TAP_CONNECT_KINESIS_AWS_SECRET_ACCESS_KEY": "simulator",
+            "TAP_CONNECT_KINESIS_STREAM_NAME": self.stream_name,
+            "TAP_CONNECT_KINESIS_START_POSITION": "TRIM_HORIZON",
+            "TAP_CONNECT_KINESIS_MAX_RUN_SECONDS": str(live_seconds),
+        }
+
+
+class SimulatorService:
+    """`connect-sim serve` in real time with some history, events into a local Kinesis."""
+
+    def __init__(self, log_path: Path, history_days: float = 2.0, backlog_hours: float = 3.0,
+                 agents: int = 40, seed: int = 42, time_zone: str | None = None):
+        self.log_path = log_path
+        self.args = [
+            sys.executable, "-m", "connect_sim.cli", "serve", "--port", "0", "--seed", str(seed),
+            "--agents", str(agents), "--history-days", str(history_days), "--speed", "1",
+            "--kinesis-endpoint", "moto", "--stream-name", STREAM, "--shards", "2",
+            "--kinesis-backlog-hours", str(backlog_hours), "--time-zone", time_zone or busiest_zone(),
+        ]
+        self._seed, self._agents = seed, agents
+        self._process: subprocess.Popen | None = None
+
+    def __enter__(self) -> SimulatorEndpoints:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("w")
+        self._process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=log, text=True)
+        lines: list[str] = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = self._process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            log.write(line)
+            log.flush()
+            if "Ctrl-C" in line:
+                break
+        text = "".join(lines)
+        connect = re.search(r"Simulated Amazon Connect at (\S+)", text)
+        kinesis = re.search(r"Kinesis stream '([^']+)' at (\S+)", text)
+        world = re.search(r"World: start (\S+), seed (\d+), time zone (\S+)", text)
+        if not (connect and kinesis and world):
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"the simulator did not start; see {self.log_path}")
+        return SimulatorEndpoints(connect.group(1), kinesis.group(2), kinesis.group(1), world.group(1),
+                                  int(world.group(2)), self._agents, world.group(3))
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
