@@ -1,0 +1,85 @@
+"""Meltano's system database (runs, state) in the warehouse, for the container entry point.
+
+Prints the MELTANO_DATABASE_URI to use, and makes sure its schema exists:
+
+- MELTANO_DATABASE_URI set: used as it is; a Postgres search_path in it
+  (``?options=-csearch_path%3Dmeltano``) names the schema to create.
+- otherwise, with WFM_PG_HOST set: built from WFM_PG_HOST/PORT/USER/PASSWORD/DBNAME, in the
+  schema WFM_MELTANO_SCHEMA (default ``meltano``), with psycopg 3.
+- otherwise: prints nothing (Meltano's default, a SQLite file in .meltano, which a read-only
+  project cannot hold: the entry point says so).
+
+Creating the schema is best effort: a user without CREATE on the database needs the schema
+made once by an administrator. The password never appears in what this prints to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+
+def build_uri(env: os._Environ[str] | dict[str, str]) -> str | None:
+    uri = env.get("MELTANO_DATABASE_URI", "").strip()
+    if uri:
+        return uri
+    host = env.get("WFM_PG_HOST", "").strip()
+    if not host:
+        return None
+    user = quote(env.get("WFM_PG_USER", "postgres"), safe="")
+    password = env.get("WFM_PG_PASSWORD", "")
+    auth = f"{user}:{quote(password, safe='')}" if password else user
+    port = env.get("WFM_PG_PORT", "5432") or "5432"
+    dbname = quote(env.get("WFM_PG_DBNAME", "postgres"), safe="")
+    schema = env.get("WFM_MELTANO_SCHEMA", "meltano") or "meltano"
+    query = f"?options=-csearch_path%3D{quote(schema, safe='')}"
+    sslmode = env.get("WFM_PG_SSLMODE", "").strip()
+    if sslmode:
+        query += f"&sslmode={quote(sslmode, safe='')}"
+    return f"postgresql+psycopg://{auth}@{host}:{port}/{dbname}{query}"
+
+
+def search_path_schema(uri: str) -> str | None:
+    """The first schema of a search_path given in the URI's options, if any."""
+    options = " ".join(parse_qs(urlsplit(uri).query).get("options", []))
+    match = re.search(r"-c\s*search_path\s*=\s*([^\s,]+)", unquote(options))
+    return match.group(1).strip('"') if match else None
+
+
+def ensure_schema(uri: str) -> None:
+    schema = search_path_schema(uri)
+    if not schema or not uri.startswith("postgresql"):
+        return
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(uri, pool_pre_ping=False)
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                sa.text("select 1 from pg_namespace where nspname = :s"), {"s": schema}
+            ).first()
+            if not exists:
+                conn.execute(sa.text(f'create schema if not exists "{schema}"'))
+                conn.commit()
+                print(f"wfm: created schema {schema} for Meltano's system database", file=sys.stderr)
+    except Exception as exc:  # best effort: Meltano reports the real problem next
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"wfm: could not check or create schema {schema}: {reason}", file=sys.stderr)
+    finally:
+        engine.dispose()
+
+
+def main() -> int:
+    uri = build_uri(os.environ)
+    if uri is None:
+        return 0
+    if os.environ.get("WFM_CREATE_MELTANO_SCHEMA", "true").lower() not in ("0", "false", "no"):
+        ensure_schema(uri)
+    print(uri)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

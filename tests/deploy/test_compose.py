@@ -1,0 +1,80 @@
+"""docker/compose.yaml: parses, runs the right Meltano jobs from the one image, read-only,
+as the image's non-root user, with secrets only interpolated from the environment."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from deploy_files import DOCKER, WRITABLE_PATHS, meltano_jobs
+
+
+def compose() -> dict:
+    return yaml.safe_load((DOCKER / "compose.yaml").read_text())
+
+
+def pipeline_services() -> dict[str, dict]:
+    return {name: s for name, s in compose()["services"].items() if name != "postgres"}
+
+
+def job_of(service: dict) -> str | None:
+    command = service["command"]
+    if "run" in command and command[command.index("run") - 1] == "meltano":
+        return command[command.index("run") + 1]
+    return None
+
+
+def test_compose_has_postgres_the_schedules_and_the_collector():
+    services = compose()["services"]
+    assert {"postgres", "migrate", "config", "history", "adherence", "adherence-marts"} <= set(services)
+    jobs = {name: job_of(s) for name, s in pipeline_services().items()}
+    assert jobs["history"] == "wfm-history"
+    assert jobs["config"] == "wfm-config"
+    assert jobs["adherence"] == "wfm-adherence"
+    assert jobs["adherence-marts"] == "wfm-adherence-marts"
+    assert {j for j in jobs.values() if j} <= meltano_jobs()
+
+
+def test_the_collector_runs_for_ever_and_stops_gracefully():
+    adherence = compose()["services"]["adherence"]
+    assert adherence["command"] == ["meltano", "run", "wfm-adherence"]
+    assert adherence["restart"] == "unless-stopped"
+    grace = int(adherence["stop_grace_period"].rstrip("s"))
+    assert grace > 10 + 20
+    health_file = adherence["environment"]["TAP_CONNECT_KINESIS_HEALTH_FILE"]
+    assert adherence["healthcheck"]["test"][:3] == ["CMD", "wfm-healthcheck", health_file]
+
+
+def test_the_history_schedule_follows_meltano_yml():
+    # meltano.yml: "6-59/15 * * * *" → every 900 s, 360 s past each quarter-hour.
+    history = compose()["services"]["history"]
+    assert history["command"][:4] == ["wfm-every", "--offset", "360", "900"]
+    config = compose()["services"]["config"]
+    assert config["command"][:4] == ["wfm-every", "--offset", "120", "3600"]  # "2 * * * *"
+
+
+def test_every_pipeline_service_is_the_one_image_read_only_with_tmpfs_at_the_writable_paths():
+    services = pipeline_services()
+    images = {s["image"] for s in services.values()}
+    assert len(images) == 1
+    for name, service in services.items():
+        assert service["read_only"] is True, name
+        assert service["build"] == {"context": "..", "dockerfile": "docker/Dockerfile"}, name
+        mounts = {entry.split(":")[0] for entry in service["tmpfs"]}
+        assert mounts >= WRITABLE_PATHS, name
+        assert "user" not in service, name  # the image's non-root user
+    assert services["migrate"]["restart"] == "no"
+    for name, service in services.items():
+        if name != "migrate":
+            assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_secrets_are_never_literal():
+    text = (DOCKER / "compose.yaml").read_text()
+    for service in compose()["services"].values():
+        for key, value in (service.get("environment") or {}).items():
+            if any(w in key for w in ("PASSWORD", "SECRET", "TOKEN", "KEY_ID")):
+                assert re.fullmatch(r"\$\{[A-Z_]+(:\?[^}]*)?\}", value), key
+    assert "change-me" not in text
+    env_files = [e["path"] for e in pipeline_services()["adherence"]["env_file"]]
+    assert env_files == [".env"]  # docker/.env, git-ignored (.gitignore: .env)

@@ -1,0 +1,84 @@
+"""End-to-end fixtures: the real `meltano` of this project against the simulator and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from wfm_pipeline.simulator_service import SimulatorService
+
+from connect_sim.config import WorldConfig, parse_utc
+from connect_sim.world import World
+
+ROOT = Path(__file__).resolve().parents[2]
+MELTANO = str(Path(sys.executable).with_name("meltano"))
+PLUGINS = ["tap-amazon-connect", "tap-amazon-connect-config", "tap-amazon-connect-history",
+           "tap-connect-kinesis", "target-postgres", "dbt-postgres"]
+
+
+@dataclass
+class Pipeline:
+    env: dict[str, str]
+    database: object  # PostgresDatabase
+    endpoints: object  # SimulatorEndpoints
+
+    def meltano(self, *args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([MELTANO, "--environment", "dev", *args], cwd=ROOT,
+                                env={**os.environ, **self.env, **env}, capture_output=True, text=True,
+                                timeout=timeout)
+        assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+        return result
+
+    def popen(self, *args: str, **env: str) -> subprocess.Popen:
+        return subprocess.Popen([MELTANO, "--environment", "dev", *args], cwd=ROOT,
+                                env={**os.environ, **self.env, **env}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self.database.connect() as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def truth_world(self) -> World:
+        """The simulator's world, rebuilt in this process to compute the ground truth."""
+        e = self.endpoints
+        config = WorldConfig(seed=e.seed, start=parse_utc(e.start), agents_per_instance=e.agents,
+                             time_zones=(e.time_zone,))
+        world = World(config)
+        world.clock.set(int(datetime.now(UTC).timestamp() * 1000))
+        world.sync()
+        return world
+
+
+@pytest.fixture(scope="session")
+def installed_plugins():
+    result = subprocess.run([MELTANO, "install", *PLUGINS], cwd=ROOT, capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+@pytest.fixture
+def pipeline(installed_plugins, postgres_database, tmp_path):
+    history_days = 1.0
+    with SimulatorService(tmp_path / "simulator.log", history_days=history_days, backlog_hours=3,
+                          agents=24, seed=11) as endpoints:
+        start = (datetime.now(UTC) - timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        env = {
+            **endpoints.tap_env(start, live_seconds=5),
+            "TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP": "true",
+            "WFM_PG_HOST": postgres_database.host,
+            "WFM_PG_PORT": str(postgres_database.port),
+            "WFM_PG_USER": postgres_database.user,
+            "WFM_PG_PASSWORD": "unused-with-trust-auth",
+            "WFM_PG_DBNAME": postgres_database.database,
+            # Meltano's system database (runs and state) in the warehouse itself.
+            "MELTANO_DATABASE_URI": f"postgresql+psycopg://{postgres_database.user}@{postgres_database.host}:"
+                                    f"{postgres_database.port}/{postgres_database.database}",
+            "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
+            "DBT_LOG_PATH": str(tmp_path / "dbt-logs"),
+        }
+        yield Pipeline(env, postgres_database, endpoints)
