@@ -27,7 +27,19 @@ def main(argv: list[str] | None = None) -> int:
                      help="with the simulator: days of history to backfill")
     show = commands.add_parser("report", help="print the report of what the warehouse holds now")
     show.add_argument("--hours", type=float, default=24.0)
+    doctor = commands.add_parser("doctor", help="try every call the pipeline needs and say what to fix")
+    doctor.add_argument("--connect-config", help="tap-amazon-connect config JSON (default: from Meltano)")
+    doctor.add_argument("--kinesis-config", help="tap-connect-kinesis config JSON (default: from Meltano)")
     args = parser.parse_args(argv)
+    if args.command == "doctor":
+        import json
+
+        from . import doctor as doctor_module
+
+        def load(path):
+            return json.loads(Path(path).read_text()) if path else None
+
+        return doctor_module.main(project_root(), load(args.connect_config), load(args.kinesis_config))
 
     settings = PipelineSettings.detect(project_root())
     if args.command == "report":
