@@ -74,6 +74,10 @@ class World:
         """Call `sink` with every agent event from now on, in time order (under the world lock)."""
         self._engine.event_sinks.append(sink)
 
+    def remove_event_sink(self, sink: Callable[[AgentEvent], None]) -> None:
+        with self._lock:
+            self._engine.event_sinks.remove(sink)
+
     def segments(self, instance_id: str, start_ms: int, end_ms: int) -> list[ContactSegment]:
         """Contact segments enqueued in [start_ms, end_ms), finished or not (as of now).
 

@@ -1,0 +1,467 @@
+"""The poll loop: one loop reads every assigned shard of every configured Kinesis stream.
+
+Each cycle (one `collection_interval_seconds`):
+  1. find new shards now and then (and at once when a shard closes), start those whose
+     parents have been read to their end;
+  2. read each open cursor: GetRecords until the shard is at its tip, the batch is full, or
+     the shard's call budget (5 calls/s) says wait; decode rows, dead-letter bad records;
+  3. hand the cycle's rows to the caller (who writes a BATCH message, then STATE); the
+     positions it hands over are those of the last record in the rows;
+  4. sleep what is left of the interval, unless a shard still has more to read.
+
+Positions: per shard the last sequence number processed (a decimal string, compared as an
+integer), resumed AFTER_SEQUENCE_NUMBER; `finished` once a closed shard is read to its end.
+Errors: an expired iterator is replaced AFTER_SEQUENCE_NUMBER the last record; throughput
+and throttling errors back the shard off (exponential, jittered) while other shards go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from wfm_aws import explain_client_error
+from wfm_aws.errors import is_access_denied
+
+from .deadletter import DeadLetters
+from .events import NotAnEvent, iso_utc
+from .shards import Shard, ShardLister, assigned, ready, stream_ref, worker_of
+
+log = logging.getLogger("tap_connect_kinesis.reader")
+
+MIN_CALL_SPACING_S = 0.2  # Kinesis allows 5 GetRecords calls per second per shard
+GET_RECORDS_LIMIT = 10_000
+RETRYABLE_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "LimitExceededException",
+    "KMSThrottlingException", "InternalFailure", "InternalFailureException", "ServiceUnavailable",
+    "ServiceUnavailableException", "InternalServerError", "RequestTimeout",
+})
+ITERATOR_CODES = frozenset({"ExpiredIteratorException"})
+
+
+@dataclass
+class ReaderSettings:
+    interval_s: float = 5.0
+    start_position: str = "TRIM_HORIZON"
+    start_timestamp: datetime | None = None
+    stop_when_caught_up: bool = False
+    max_run_seconds: float | None = None
+    worker_index: int = 0
+    worker_count: int = 1
+    include_heartbeats: bool = True
+    max_batch_rows: int = 100_000
+    max_batch_bytes: int = 24 * 2**20  # record data held for one batch at most (memory bound)
+    get_records_limit: int = GET_RECORDS_LIMIT
+    discovery_interval_s: float = 60.0
+    lag_log_interval_s: float = 60.0
+    retention_warn_fraction: float = 0.8
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    foreign_parent_grace_s: float | None = None  # default: 3 intervals
+
+
+@dataclass
+class Source:
+    """One Kinesis stream read into one Singer stream."""
+
+    singer_stream: str
+    stream_name: str | None
+    stream_arn: str | None
+    decode: Callable[[bytes, str, str, str | None], Any]
+    positions: dict[str, dict[str, Any]]  # shard id → {"sequence_number", "finished"}; the state
+    is_heartbeat: Callable[[Any], bool] | None = None
+
+
+@dataclass
+class Cursor:
+    source: Source
+    shard: Shard
+    iterator: str | None = None
+    next_call_at: float = 0.0
+    failures: int = 0
+    millis_behind: int | None = None
+    at_tip: bool = False
+
+    @property
+    def position(self) -> dict[str, Any]:
+        return self.source.positions.setdefault(self.shard.shard_id, {"sequence_number": None,
+                                                                      "finished": False})
+
+
+@dataclass
+class Cycle:
+    """What one poll cycle read: rows per Singer stream, and whether positions moved."""
+
+    rows: dict[str, list[Any]] = field(default_factory=dict)
+    moved: bool = False
+    records: int = 0
+    bytes: int = 0
+    dead_letters: int = 0
+
+
+@dataclass
+class Stats:
+    records: int = 0
+    rows: int = 0
+    heartbeats_skipped: int = 0
+    dead_letters: int = 0
+    get_records_calls: int = 0
+    throttled: int = 0
+    expired_iterators: int = 0
+    cycles: int = 0
+
+
+class Reader:
+    def __init__(self, client: Any, sources: list[Source], settings: ReaderSettings,
+                 dead_letters: DeadLetters, stop: threading.Event | None = None,
+                 clock: Callable[[], float] = time.monotonic, seed: int | None = None,
+                 read_client: Any = None) -> None:
+        self._client = client
+        self._read_client = read_client or client  # GetRecords: retries are the loop's own
+        self._sources = sources
+        self.settings = settings
+        self._dead_letters = dead_letters
+        self.stop = stop or threading.Event()
+        self._clock = clock
+        self._random = random.Random(seed)
+        self._listers = {id(s): ShardLister(client, s.stream_name, s.stream_arn) for s in sources}
+        self._cursors: dict[tuple[int, str], Cursor] = {}
+        self._shards: dict[int, dict[str, Shard]] = {}
+        self._closed_seen: dict[tuple[int, str], float] = {}
+        self._retention_ms: dict[int, int] = {}
+        self._next_discovery = 0.0
+        self._next_lag_log = 0.0
+        self._rotation = 0
+        self.stats = Stats()
+        self.finished_reason: str | None = None
+
+    # -- the loop -------------------------------------------------------------------------
+    def cycles(self) -> Iterator[Cycle]:
+        """Yields one Cycle per poll interval (its rows may be empty: see `moved`)."""
+        s = self.settings
+        started = self._clock()
+        deadline = started + s.max_run_seconds if s.max_run_seconds else None
+        for source in self._sources:
+            self._retention_ms[id(source)] = self._retention(source)
+        while True:
+            cycle_start = self._clock()
+            self.stats.cycles += 1
+            cycle = Cycle()
+            if cycle_start >= self._next_discovery:
+                cycle.moved |= self._discover()
+            more = self._read_all(cycle, cycle_start + s.interval_s)
+            yield cycle
+            now = self._clock()
+            if now >= self._next_lag_log:
+                self._log_lag()
+                self._next_lag_log = now + s.lag_log_interval_s
+            if self.stop.is_set():
+                self.finished_reason = "stop requested"
+                return
+            if deadline is not None and now >= deadline:
+                self.finished_reason = f"max_run_seconds ({s.max_run_seconds:g} s) reached"
+                return
+            if s.stop_when_caught_up and not more and self._caught_up():
+                # Look once more for shards (children of shards just finished) before ending.
+                if not self._discover() and self._caught_up():
+                    self.finished_reason = "caught up"
+                    return
+                continue
+            if more:
+                continue
+            wake = min([cycle_start + s.interval_s]
+                       + [c.next_call_at for c in self._cursors.values() if c.failures])
+            wait = wake - self._clock()
+            if deadline is not None:
+                wait = min(wait, deadline - self._clock())
+            if wait > 0:
+                self.stop.wait(wait)
+
+    # -- discovery ------------------------------------------------------------------------
+    def _discover(self) -> bool:
+        """List shards; open cursors for ready ones. True if positions changed."""
+        s = self.settings
+        self._next_discovery = self._clock() + s.discovery_interval_s
+        moved = False
+        for source in self._sources:
+            try:
+                listed = self._lister(source).list()
+            except (ClientError, BotoCoreError) as error:
+                if id(source) not in self._shards or is_access_denied(error) or isinstance(
+                        error, PermissionError):
+                    raise
+                log.warning("Listing the shards of %s failed (%s); trying again later",
+                            source.singer_stream, error)
+                continue
+            by_id = {shard.shard_id: shard for shard in listed}
+            self._shards[id(source)] = by_id
+            now = self._clock()
+            for shard in listed:
+                if shard.closed:
+                    self._closed_seen.setdefault((id(source), shard.shard_id), now)
+            # Forget positions of shards gone from the stream (expired past retention).
+            for shard_id in [k for k in source.positions if k not in by_id]:
+                log.info("Shard %s of %s is gone from the stream; dropping its position",
+                         shard_id, source.singer_stream)
+                del source.positions[shard_id]
+                self._cursors.pop((id(source), shard_id), None)
+                moved = True
+            finished = {k for k, v in source.positions.items() if v.get("finished")}
+            mine = assigned(listed, s.worker_index, s.worker_count)
+            ids = {shard.shard_id for shard in mine}
+            for key in [k for k in self._cursors if k[0] == id(source) and k[1] not in ids]:
+                # Its lineage root left the stream and the shard now hashes to another worker,
+                # which reads it from its start (a child shard): drop it here.
+                log.info("Shard %s now belongs to another worker", key[1])
+                del self._cursors[key]
+            for shard in mine:
+                key = (id(source), shard.shard_id)
+                if key in self._cursors:
+                    self._cursors[key].shard = shard  # it may have closed since
+                    continue
+                if shard.shard_id in finished:
+                    continue
+                if not self._parents_done(source, shard, by_id, finished):
+                    continue
+                cursor = self._cursors[key] = Cursor(source, shard)
+                position = source.positions.get(shard.shard_id)
+                if position is None:
+                    _ = cursor.position  # the state lists every shard being read
+                    moved = True
+                log.info("Reading shard %s of %s %s", shard.shard_id, source.singer_stream,
+                         f"after sequence number {position['sequence_number']}"
+                         if position and position.get("sequence_number") else
+                         "from its start" if shard.parents else f"from {s.start_position}")
+        return moved
+
+    def _parents_done(self, source: Source, shard: Shard, by_id: dict[str, Shard],
+                      finished: set[str]) -> bool:
+        if ready(shard, by_id, finished):
+            return True
+        s = self.settings
+        grace = s.foreign_parent_grace_s if s.foreign_parent_grace_s is not None else 3 * s.interval_s
+        for parent in shard.parents:
+            if parent not in by_id or parent in finished:
+                continue
+            if worker_of(parent, by_id, s.worker_count) == s.worker_index:
+                return False  # ours: wait until we have read it to its end
+            # Another worker reads it: once closed, give that worker time to finish it.
+            seen = self._closed_seen.get((id(source), parent))
+            if seen is None or self._clock() - seen < grace:
+                return False
+        return True
+
+    def _lister(self, source: Source) -> ShardLister:
+        return self._listers[id(source)]
+
+    # -- reading --------------------------------------------------------------------------
+    def _read_all(self, cycle: Cycle, cycle_end: float) -> bool:
+        """Read the cursors in passes, one call per shard per pass, until every shard is at
+        its tip or a limit (rows, bytes, the interval) is hit. Each cycle starts one shard
+        further on, so a shard far behind cannot keep the others waiting. True if some shard
+        has more to read now."""
+        items = list(self._cursors.items())
+        if not items:
+            return False
+        start = self._rotation % len(items)
+        self._rotation += 1
+        pending = items[start:] + items[:start]
+        more = False
+        while pending:
+            again = []
+            for key, cursor in pending:
+                if self.stop.is_set():
+                    return more
+                wait = cursor.next_call_at - self._clock()
+                if wait > 0:
+                    if cursor.failures:  # backing off: the loop wakes up for it later
+                        continue
+                    self.stop.wait(wait)
+                got_more = self._read_once(cursor, cycle)
+                if cursor.position.get("finished"):
+                    del self._cursors[key]
+                    cycle.moved = True
+                    self._next_discovery = 0.0  # its children may start now
+                    more = True
+                    continue
+                if got_more:
+                    again.append((key, cursor))
+                if (sum(len(r) for r in cycle.rows.values()) >= self.settings.max_batch_rows
+                        or cycle.bytes >= self.settings.max_batch_bytes
+                        or self._clock() >= cycle_end):
+                    return True  # emit what we have; the next cycle goes on at once
+            pending = again
+        return more
+
+    def _read_once(self, cursor: Cursor, cycle: Cycle) -> bool:
+        """One GetRecords call. True when the shard has more records waiting right now."""
+        try:
+            if cursor.iterator is None:
+                cursor.iterator = self._new_iterator(cursor)
+            cursor.next_call_at = self._clock() + MIN_CALL_SPACING_S
+            self.stats.get_records_calls += 1
+            answer = self._read_client.get_records(ShardIterator=cursor.iterator, Limit=self.settings.get_records_limit)
+        except ClientError as error:
+            return self._on_error(cursor, error)
+        except BotoCoreError as error:  # connection trouble: back off like a throttle
+            log.warning("GetRecords on shard %s failed: %s; backing off", cursor.shard.shard_id, error)
+            self._back_off(cursor)
+            return False
+        cursor.failures = 0
+        records = answer.get("Records", [])
+        cursor.millis_behind = answer.get("MillisBehindLatest")
+        self._take(cursor, records, cycle)
+        next_iterator = answer.get("NextShardIterator")
+        cursor.iterator = next_iterator
+        if answer.get("ChildShards"):
+            self._next_discovery = 0.0
+        if next_iterator is None or (not records and self._read_to_end(cursor)):
+            cursor.position["finished"] = True
+            log.info("Shard %s of %s read to its end (closed by resharding)",
+                     cursor.shard.shard_id, cursor.source.singer_stream)
+            return False
+        cursor.at_tip = not records or cursor.millis_behind == 0
+        if not records and not cursor.shard.closed:
+            # An open shard answering nothing may still hold records further on (empty
+            # stretches), unless it says it is at the tip.
+            return bool(cursor.millis_behind)
+        return bool(records) and bool(cursor.millis_behind)
+
+    @staticmethod
+    def _read_to_end(cursor: Cursor) -> bool:
+        """A closed shard whose last record we have (Kinesis itself says so with a null
+        NextShardIterator; servers that never do, like moto, are judged by the numbers)."""
+        shard = cursor.shard
+        if not shard.closed or cursor.millis_behind:
+            return False
+        ending = int(shard.ending_sequence_number)
+        last = cursor.position.get("sequence_number")
+        if last is not None and int(last) >= ending:
+            return True
+        return ending <= int(shard.starting_sequence_number or 0)  # a closed shard left empty
+
+    def _take(self, cursor: Cursor, records: list[dict[str, Any]], cycle: Cycle) -> None:
+        if not records:
+            return
+        source = cursor.source
+        shard_id = cursor.shard.shard_id
+        last = cursor.position.get("sequence_number")
+        last_int = int(last) if last else -1
+        rows = cycle.rows.setdefault(source.singer_stream, [])
+        include_heartbeats = self.settings.include_heartbeats
+        for record in records:
+            sequence = record["SequenceNumber"]
+            if int(sequence) <= last_int:
+                continue  # read before (a replaced iterator); never emit it twice
+            arrival = iso_utc(record.get("ApproximateArrivalTimestamp"))
+            cycle.records += 1
+            cycle.bytes += len(record["Data"])
+            try:
+                row = source.decode(record["Data"], shard_id, sequence, arrival)
+            except NotAnEvent as error:
+                self._dead_letters.add(stream=source.stream_name or source.stream_arn or "",
+                                       shard_id=shard_id, sequence_number=sequence,
+                                       partition_key=record.get("PartitionKey"), arrival=arrival,
+                                       reason=str(error), data=record["Data"])
+                cycle.dead_letters += 1
+                self.stats.dead_letters += 1
+            else:
+                if not include_heartbeats and source.is_heartbeat and source.is_heartbeat(row):
+                    self.stats.heartbeats_skipped += 1
+                else:
+                    rows.append(row)
+                    self.stats.rows += 1
+            last_int = int(sequence)
+            last = sequence
+        self.stats.records += len(records)
+        cursor.position["sequence_number"] = last
+        cycle.moved = True
+
+    def _new_iterator(self, cursor: Cursor) -> str:
+        s = self.settings
+        kwargs: dict[str, Any] = {**stream_ref(cursor.source.stream_name, cursor.source.stream_arn),
+                                  "ShardId": cursor.shard.shard_id}
+        last = cursor.position.get("sequence_number")
+        if last:
+            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=last)
+        elif cursor.shard.parents:
+            # A child of a shard we read: from its very start, or events between are lost.
+            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+        elif s.start_position == "AT_TIMESTAMP":
+            kwargs.update(ShardIteratorType="AT_TIMESTAMP", Timestamp=s.start_timestamp)
+        else:
+            kwargs["ShardIteratorType"] = s.start_position
+        return self._client.get_shard_iterator(**kwargs)["ShardIterator"]
+
+    def _on_error(self, cursor: Cursor, error: ClientError) -> bool:
+        code = error.response.get("Error", {}).get("Code", "")
+        shard_id = cursor.shard.shard_id
+        if code in ITERATOR_CODES:
+            self.stats.expired_iterators += 1
+            log.info("Shard iterator of %s expired; resuming after sequence number %s",
+                     shard_id, cursor.position.get("sequence_number"))
+            cursor.iterator = None
+            return True
+        if code in RETRYABLE_CODES:
+            self.stats.throttled += 1
+            delay = self._back_off(cursor)
+            log.warning("%s on shard %s; backing off %.1f s", code, shard_id, delay)
+            return False
+        if code == "ResourceNotFoundException" and cursor.shard.closed:
+            cursor.position["finished"] = True  # expired past retention
+            return False
+        if is_access_denied(error):
+            raise explain_client_error(error, "kinesis") from error
+        raise error
+
+    def _back_off(self, cursor: Cursor) -> float:
+        s = self.settings
+        cursor.failures += 1
+        ceiling = min(s.backoff_max_s, s.backoff_base_s * 2 ** (cursor.failures - 1))
+        delay = self._random.uniform(ceiling / 2, ceiling)
+        cursor.next_call_at = self._clock() + max(delay, MIN_CALL_SPACING_S)
+        return delay
+
+    # -- ending and reporting ---------------------------------------------------------------
+    def _caught_up(self) -> bool:
+        return all(c.at_tip for c in self._cursors.values())
+
+    def _retention(self, source: Source) -> int:
+        ref = stream_ref(source.stream_name, source.stream_arn)
+        try:
+            hours = self._client.describe_stream_summary(**ref)["StreamDescriptionSummary"][
+                "RetentionPeriodHours"]
+        except (ClientError, BotoCoreError, KeyError):
+            try:
+                hours = self._client.describe_stream(Limit=1, **ref)["StreamDescription"][
+                    "RetentionPeriodHours"]
+            except ClientError as error:
+                if is_access_denied(error):
+                    raise explain_client_error(error, "kinesis") from error
+                hours = 24
+            except (BotoCoreError, KeyError):
+                hours = 24
+        return int(hours) * 3_600_000
+
+    def _log_lag(self) -> None:
+        s = self.settings
+        for cursor in self._cursors.values():
+            lag = cursor.millis_behind
+            if lag is None:
+                continue
+            retention = self._retention_ms.get(id(cursor.source), 24 * 3_600_000)
+            if lag >= s.retention_warn_fraction * retention:
+                log.warning("Shard %s of %s is %.1f h behind, near the stream's retention of %.0f h: "
+                            "records older than that are lost", cursor.shard.shard_id,
+                            cursor.source.singer_stream, lag / 3_600_000, retention / 3_600_000)
+            else:
+                log.info("MillisBehindLatest shard=%s stream=%s millis=%d", cursor.shard.shard_id,
+                         cursor.source.singer_stream, lag)

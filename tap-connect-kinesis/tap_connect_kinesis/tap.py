@@ -1,0 +1,260 @@
+"""tap-connect-kinesis: Amazon Connect agent events from a Kinesis data stream, as Singer.
+
+Config schema and stream list here; the poll loop is reader.py, shards are shards.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import typing as t
+from datetime import datetime
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+
+from wfm_aws import AwsSession, AwsSettings
+
+from . import __version__
+from .batchfiles import BatchFiles
+from .deadletter import DeadLetters
+from .events import decode_agent_event, decode_contact_record
+from .health import HealthFile
+from .reader import Reader, ReaderSettings, Source
+from .streams import AgentEventsStream, ContactRecordsStream, KinesisStream
+
+log = logging.getLogger("tap_connect_kinesis")
+START_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
+
+
+def _secret(name: str, description: str) -> th.Property:
+    return th.Property(name, th.StringType, secret=True, description=description)
+
+
+AWS_PROPERTIES = [
+    th.Property("aws_access_key_id", th.StringType, description="Access key; else aws_profile or the default chain"),
+    _secret("aws_secret_access_key", "Secret of aws_access_key_id"),
+    _secret("aws_session_token", "Session token of temporary keys"),
+    th.Property("aws_profile", th.StringType, description="A profile of the AWS config files"),
+    th.Property("aws_assume_role_arn", th.StringType, description="Role to assume (refreshed before expiry)"),
+    th.Property("aws_assume_role_external_id", th.StringType),
+    th.Property("aws_assume_role_session_name", th.StringType, default="amazon-connect-wfm"),
+    th.Property("aws_assume_role_duration_seconds", th.IntegerType, default=3600),
+    th.Property("aws_region", th.StringType, default="us-east-1",
+                description='Region, "us-west-2" or the .NET style "USWest2"'),
+    th.Property("aws_endpoint_url", th.StringType, description="Another Kinesis endpoint (VPC endpoint, tests)"),
+    th.Property("aws_sts_endpoint_url", th.StringType),
+    th.Property("aws_max_attempts", th.IntegerType, default=10),
+    th.Property("proxy_address", th.StringType, description="HTTP(S) proxy host or URL"),
+    th.Property("proxy_port", th.IntegerType),
+    th.Property("proxy_username", th.StringType),
+    _secret("proxy_password", "Proxy password"),
+]
+
+KINESIS_PROPERTIES = [
+    th.Property("stream_name", th.StringType, description="The agent event Kinesis stream (or stream_arn)"),
+    th.Property("stream_arn", th.StringType, description="The agent event stream's ARN (instead of stream_name)"),
+    th.Property("collection_interval_seconds", th.NumberType, default=5,
+                description="Transaction Collection Interval: every shard is polled this often (1-60)"),
+    th.Property("start_position", th.StringType, default="TRIM_HORIZON", allowed_values=list(START_POSITIONS),
+                description="Where shards without state start"),
+    th.Property("start_timestamp", th.DateTimeType, description="For start_position AT_TIMESTAMP"),
+    th.Property("stop_when_caught_up", th.BooleanType, default=False,
+                description="Bounded run: end when every shard is read to its tip or end"),
+    th.Property("max_run_seconds", th.NumberType, description="Bounded run: end by itself after this long"),
+    th.Property("contact_records_stream_name", th.StringType,
+                description="Optional Kinesis stream of contact trace records"),
+    th.Property("contact_records_stream_arn", th.StringType),
+    th.Property("worker_index", th.IntegerType, default=0, description="This process's worker number, from 0"),
+    th.Property("worker_count", th.IntegerType, default=1, description="Processes sharing the stream's shards"),
+    th.Property("include_heartbeats", th.BooleanType, default=True, description="Emit HEART_BEAT events"),
+    th.Property("message_format", th.StringType(allowed_values=["batch", "record"]), default="batch",
+                description="batch: a BATCH message per poll, loaded at once by Singer SDK targets; record: "
+                            "RECORD messages, for targets that cannot read BATCH (target-duckdb, old SDK "
+                            "targets), which then load on their own schedule"),
+    th.Property("health_file", th.StringType,
+                description="A file touched after every poll cycle, for a liveness probe (mtime = alive)"),
+    th.Property("dead_letter_path", th.StringType, default="kinesis-dead-letters.jsonl",
+                description="JSON-lines file for records that are not agent events"),
+    th.Property("batch_directory", th.StringType,
+                description="Where batch files go (default: a directory in the system temp dir)"),
+    th.Property("batch_file_retention_seconds", th.NumberType, default=3600,
+                description="The tap removes its batch files this long after writing them"),
+    th.Property("max_batch_rows", th.IntegerType, default=10_000, description="Rows per batch file at most"),
+    th.Property("get_records_limit", th.IntegerType, default=10_000,
+                description="Records per GetRecords call at most (1-10000)"),
+    th.Property("shard_discovery_interval_seconds", th.NumberType, default=60,
+                description="How often to look for new shards (also at once when a shard closes)"),
+]
+
+
+class TapConnectKinesis(Tap):
+    name = "tap-connect-kinesis"
+    plugin_version = __version__
+    config_jsonschema = th.PropertiesList(*AWS_PROPERTIES, *KINESIS_PROPERTIES).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self._stop = threading.Event()
+        self._loop_started = False
+        self.reader: Reader | None = None
+        super().__init__(*args, **kwargs)
+        self._check_config()
+
+    # -- config -----------------------------------------------------------------------------
+    def _check_config(self) -> None:
+        c = self.config
+        if not (c.get("stream_name") or c.get("stream_arn")):
+            raise ValueError("set stream_name (or stream_arn): the Kinesis stream of agent events")
+        interval = float(c.get("collection_interval_seconds", 5))
+        if not 1 <= interval <= 60:
+            raise ValueError(f"collection_interval_seconds must be between 1 and 60 (got {interval:g})")
+        position = c.get("start_position", "TRIM_HORIZON")
+        if position not in START_POSITIONS:
+            raise ValueError(f"start_position must be one of {', '.join(START_POSITIONS)}")
+        if position == "AT_TIMESTAMP" and not c.get("start_timestamp"):
+            raise ValueError("start_position AT_TIMESTAMP needs start_timestamp")
+        count, index = int(c.get("worker_count", 1)), int(c.get("worker_index", 0))
+        if count < 1 or not 0 <= index < count:
+            raise ValueError(f"worker_index must be in 0..worker_count-1 (got {index} of {count})")
+        if c.get("max_run_seconds") is not None and float(c["max_run_seconds"]) <= 0:
+            raise ValueError("max_run_seconds must be positive")
+        AwsSettings.from_config(c)
+
+    def discover_streams(self) -> list[KinesisStream]:
+        streams: list[KinesisStream] = [AgentEventsStream(self)]
+        if self.config.get("contact_records_stream_name") or self.config.get("contact_records_stream_arn"):
+            streams.append(ContactRecordsStream(self))
+        return streams
+
+    def reader_settings(self) -> ReaderSettings:
+        c = self.config
+        start = c.get("start_timestamp")
+        max_run = c.get("max_run_seconds")
+        return ReaderSettings(
+            interval_s=float(c.get("collection_interval_seconds", 5)),
+            start_position=c.get("start_position", "TRIM_HORIZON"),
+            start_timestamp=datetime.fromisoformat(str(start).replace("Z", "+00:00")) if start else None,
+            stop_when_caught_up=bool(c.get("stop_when_caught_up", False)),
+            max_run_seconds=float(max_run) if max_run is not None else None,
+            worker_index=int(c.get("worker_index", 0)),
+            worker_count=int(c.get("worker_count", 1)),
+            include_heartbeats=bool(c.get("include_heartbeats", True)),
+            max_batch_rows=int(c.get("max_batch_rows", 10_000)),
+            get_records_limit=max(1, min(10_000, int(c.get("get_records_limit", 10_000)))),
+            discovery_interval_s=float(c.get("shard_discovery_interval_seconds", 60)),
+        )
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run_loop(self, caller: KinesisStream) -> t.Iterator[tuple[t.Any, list[str]]]:
+        """Run the poll loop once for every selected stream; yields the caller's batches."""
+        if self._loop_started:
+            return
+        self._loop_started = True
+        streams = [s for s in self.streams.values() if isinstance(s, KinesisStream) and s.selected]
+        sources = []
+        for stream in streams:
+            if stream is not caller:
+                stream.write_schema()
+            name, arn = stream.kinesis_stream
+            state = stream.stream_state
+            identity = arn or name
+            if state.get("kinesis_stream") not in (None, identity):
+                self.logger.warning("State is for Kinesis stream %r, not %r: starting %s afresh",
+                                    state.get("kinesis_stream"), identity, stream.name)
+                state.pop("shards", None)
+            state["kinesis_stream"] = identity
+            positions = state.setdefault("shards", {})
+            is_agent = isinstance(stream, AgentEventsStream)
+            sources.append(Source(
+                singer_stream=stream.name, stream_name=name, stream_arn=arn,
+                decode=decode_agent_event if is_agent else decode_contact_record,
+                positions=positions,
+                is_heartbeat=(lambda row: row.event_type == "HEART_BEAT") if is_agent else None,
+            ))
+        session = AwsSession(AwsSettings.from_config(self.config), user_agent=f"tap-connect-kinesis/{__version__}")
+        self.logger.info("Reading Kinesis with %s", session.describe_credentials())
+        client = session.client("kinesis")
+        # GetRecords: no botocore retries (the loop backs off per shard) and a short read
+        # timeout, so that a signal is answered within seconds.
+        read_client = session.client("kinesis", retries={"mode": "standard", "max_attempts": 1},
+                                     read_timeout=8)
+        dead_letters = DeadLetters(self.config.get("dead_letter_path") or "kinesis-dead-letters.jsonl")
+        as_records = self.config.get("message_format") == "record"
+        files = BatchFiles.from_config(self.config)
+        files.clean_up(force=True)
+        health = HealthFile(self.config.get("health_file"))
+        settings = self.reader_settings()
+        self.reader = Reader(client, sources, settings, dead_letters, stop=self._stop, read_client=read_client)
+        by_name = {s.name: s for s in streams}
+        previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+        for signum in previous:
+            signal.signal(signum, self._on_signal)
+        self.logger.info("Polling %s every %g s%s (worker %d of %d)",
+                         ", ".join(s.stream_name or s.stream_arn or "" for s in sources), settings.interval_s,
+                         ", until caught up" if settings.stop_when_caught_up else "",
+                         settings.worker_index + 1, settings.worker_count)
+        try:
+            for cycle in self.reader.cycles():
+                health.touch()
+                if not cycle.moved:
+                    continue  # nothing read, no position changed: no message
+                dead_letters.sync()  # durable before the state moves past them
+                health.touch()
+                mine = None
+                for stream_name, rows in cycle.rows.items():
+                    if not rows:
+                        continue
+                    rows = _dedupe(stream_name, rows)
+                    if as_records:
+                        by_name[stream_name].write_rows(rows)
+                        continue
+                    manifest = files.write(stream_name, rows)
+                    if stream_name == caller.name:
+                        mine = manifest
+                    else:
+                        by_name[stream_name].write_batch(files.encoding, manifest)
+                if mine is not None:
+                    yield files.encoding, mine  # the SDK writes BATCH, then STATE
+                else:
+                    caller.write_state_now()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            dead_letters.close()
+            stats = self.reader.stats
+            self.logger.info(
+                "Poll loop ended (%s): %d records, %d rows, %d dead letters, %d heartbeats skipped, "
+                "%d GetRecords calls, %d throttled, %d expired iterators",
+                self.reader.finished_reason or "error", stats.records, stats.rows, stats.dead_letters,
+                stats.heartbeats_skipped, stats.get_records_calls, stats.throttled, stats.expired_iterators)
+        caller.write_state_now()
+
+    def _on_signal(self, signum: int, frame: t.Any) -> None:
+        if self._stop.is_set():  # a second signal: give up at once (the state is already out)
+            self._handle_termination(signum, frame)
+            return
+        self.logger.info("Signal %d: finishing the batch in hand, then the final state", signum)
+        self._stop.set()
+
+
+def _dedupe(stream_name: str, rows: list[t.Any]) -> list[t.Any]:
+    """One row per key within a batch (the target's upsert cannot take a key twice)."""
+    if stream_name == "contact_records":
+        newest: dict[str, t.Any] = {}
+        for row in rows:
+            kept = newest.get(row.contact_id)
+            if kept is None or (row.last_update_timestamp or "") >= (kept.last_update_timestamp or ""):
+                newest[row.contact_id] = row
+        return list(newest.values())
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        if row.event_id not in seen:
+            seen.add(row.event_id)
+            unique.append(row)
+    return unique
+
+
+if __name__ == "__main__":
+    TapConnectKinesis.cli()
