@@ -14,11 +14,15 @@ def test_dotenv_lines_as_meltano_reads_them(tmp_path):
         "TAP_AMAZON_CONNECT_AWS_REGION": "USWest2", "WFM_PG_PASSWORD": "p@ss word"}
 
 
-def test_without_aws_settings_the_simulator_and_duckdb_are_used(tmp_path):
+def test_without_settings_the_simulator_and_an_embedded_postgres_are_used(tmp_path):
     settings = PipelineSettings.detect(tmp_path, environ={})
     assert (settings.source, settings.warehouse, settings.loader, settings.dbt) == (
-        "simulator", "duckdb", "target-duckdb", "dbt-duckdb")
-    assert settings.duckdb_path == tmp_path / "output" / "wfm.duckdb"
+        "simulator", "embedded", "target-postgres", "dbt-postgres")
+
+
+def test_a_duckdb_path_selects_duckdb(tmp_path):
+    settings = PipelineSettings.detect(tmp_path, environ={"WFM_DUCKDB_PATH": str(tmp_path / "w.duckdb")})
+    assert (settings.warehouse, settings.loader, settings.dbt) == ("duckdb", "target-duckdb", "dbt-duckdb")
 
 
 def test_aws_settings_in_dotenv_switch_to_amazon_connect_and_the_environment_wins(tmp_path):

@@ -30,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     doctor = commands.add_parser("doctor", help="try every call the pipeline needs and say what to fix")
     doctor.add_argument("--connect-config", help="tap-amazon-connect config JSON (default: from Meltano)")
     doctor.add_argument("--kinesis-config", help="tap-connect-kinesis config JSON (default: from Meltano)")
+    docs = commands.add_parser("config-docs", help="regenerate docs/configuration.md from the taps' --about")
+    docs.add_argument("--check", action="store_true", help="only check that it is up to date")
     args = parser.parse_args(argv)
+    if args.command == "config-docs":
+        from . import config_docs
+
+        return config_docs.main(project_root(), args.check)
     if args.command == "doctor":
         import json
 
@@ -44,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = PipelineSettings.detect(project_root())
     if args.command == "report":
         from . import report
+        from .embedded_postgres import reachable
 
-        report_text, path = report.write(settings, args.hours)
+        with reachable(settings) as reached:
+            report_text, path = report.write(reached, args.hours)
         print(report_text)
         print(f"\nReport with charts: {path}")
         return 0

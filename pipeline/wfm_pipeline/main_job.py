@@ -11,6 +11,7 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 from . import report
+from .embedded_postgres import reachable
 from .meltano_runner import MeltanoRunner
 from .settings import PipelineSettings
 from .simulator_service import SimulatorService
@@ -19,9 +20,15 @@ from .simulator_service import SimulatorService
 def run(settings: PipelineSettings, live_seconds: int = 60, history_days: float = 2.0) -> int:
     simulated = settings.source == "simulator"
     environment = settings.env.get("MELTANO_ENVIRONMENT") or ("demo" if simulated else "prod")
+    where = {"postgres": "PostgreSQL", "duckdb": "a DuckDB file", "embedded": "an embedded PostgreSQL"}
     print(f"Amazon Connect → WFM: reading {'the built-in simulated contact centre' if simulated else 'Amazon Connect'}"
-          f" into {'an embedded DuckDB file' if settings.warehouse == 'duckdb' else 'PostgreSQL'}"
-          f" (Meltano environment {environment}).")
+          f" into {where[settings.warehouse]} (Meltano environment {environment}).")
+    with reachable(settings) as settings:
+        return _run(settings, environment, simulated, live_seconds, history_days)
+
+
+def _run(settings: PipelineSettings, environment: str, simulated: bool, live_seconds: int,
+         history_days: float) -> int:
     runner = MeltanoRunner(settings.project_root, settings.output_dir / "logs", settings.env, environment)
     plugins = ["tap-amazon-connect", "tap-amazon-connect-config", "tap-amazon-connect-history",
                "tap-connect-kinesis", settings.loader, settings.dbt]
@@ -39,6 +46,8 @@ def run(settings: PipelineSettings, live_seconds: int = 60, history_days: float 
         else:
             extra = {"TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP": settings.env.get(
                 "TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP", "true")}
+        if settings.warehouse == "duckdb":  # target-duckdb reads RECORD messages, not BATCH
+            extra["TAP_CONNECT_KINESIS_MESSAGE_FORMAT"] = "record"
         loader = settings.loader
         runner.step("Configuration: instances, queues, agents, statuses", "run",
                     "tap-amazon-connect-config", loader, extra_env=extra)
@@ -54,5 +63,9 @@ def run(settings: PipelineSettings, live_seconds: int = 60, history_days: float 
     print()
     print(f"Report with charts: {path}")
     if settings.warehouse == "duckdb":
-        print(f"WFM tables: {settings.duckdb_path} (schema wfm); logs: {settings.output_dir / 'logs'}")
+        print(f"WFM tables: {settings.duckdb_path} (schema wfm)")
+    elif settings.warehouse == "embedded":
+        print(f"WFM tables: schema wfm of the embedded PostgreSQL: psql -h {settings.env['WFM_PG_HOST']} "
+              f"-U postgres wfm")
+    print(f"Logs: {settings.output_dir / 'logs'}")
     return 0

@@ -3,7 +3,8 @@
 - AWS: when the taps' AWS settings are present (TAP_AMAZON_CONNECT_AWS_REGION or
   TAP_CONNECT_KINESIS_STREAM_NAME, in the environment or the project's .env), the job runs
   against the real Amazon Connect; otherwise against the built-in simulator.
-- Warehouse: PostgreSQL when WFM_PG_HOST is set; otherwise an embedded DuckDB file.
+- Warehouse: PostgreSQL when WFM_PG_HOST is set; a DuckDB file when WFM_DUCKDB_PATH is set;
+  otherwise an embedded PostgreSQL in the output folder (no server needed).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
 class PipelineSettings:
     project_root: Path
     source: str  # "simulator" | "aws"
-    warehouse: str  # "duckdb" | "postgres"
+    warehouse: str  # "postgres" | "embedded" | "duckdb"
     output_dir: Path
     env: Mapping[str, str]  # what the job sees: .env under the process environment
 
@@ -45,18 +46,24 @@ class PipelineSettings:
     def detect(cls, project_root: Path, environ: Mapping[str, str] | None = None) -> PipelineSettings:
         env = {**read_dotenv(project_root / ".env"), **(environ if environ is not None else os.environ)}
         source = "aws" if any(env.get(key) for key in AWS_MARKERS) else "simulator"
-        warehouse = "postgres" if env.get("WFM_PG_HOST") else "duckdb"
+        warehouse = ("postgres" if env.get("WFM_PG_HOST") else
+                     "duckdb" if env.get("WFM_DUCKDB_PATH") else "embedded")
         output = Path(env.get("WFM_OUTPUT_DIR") or project_root / "output")
         return cls(project_root, source, warehouse, output, env)
 
     @property
     def loader(self) -> str:
-        return "target-postgres" if self.warehouse == "postgres" else "target-duckdb"
+        return "target-duckdb" if self.warehouse == "duckdb" else "target-postgres"
 
     @property
     def dbt(self) -> str:
-        return "dbt-postgres" if self.warehouse == "postgres" else "dbt-duckdb"
+        return "dbt-duckdb" if self.warehouse == "duckdb" else "dbt-postgres"
+
+    def with_env(self, **values: str) -> PipelineSettings:
+        return PipelineSettings(self.project_root, self.source, self.warehouse, self.output_dir,
+                                {**self.env, **values})
 
     @property
     def duckdb_path(self) -> Path:
-        return Path(self.env.get("WFM_DUCKDB_PATH") or self.output_dir / "wfm.duckdb")
+        # Not wfm.duckdb: DuckDB names the catalog after the file, and `wfm` is the marts' schema.
+        return Path(self.env.get("WFM_DUCKDB_PATH") or self.output_dir / "warehouse.duckdb")

@@ -32,7 +32,7 @@ def connect(settings: PipelineSettings):
         from psycopg.rows import dict_row
 
         env = settings.env
-        with psycopg.connect(host=env["WFM_PG_HOST"], port=int(env.get("WFM_PG_PORT") or 5432),
+        with psycopg.connect(host=env["WFM_PG_HOST"], port=int(env.get("WFM_PG_PORT") or 5432),  # or a socket dir
                              user=env.get("WFM_PG_USER"), password=env.get("WFM_PG_PASSWORD"),
                              dbname=env.get("WFM_PG_DBNAME"), row_factory=dict_row) as connection:
             yield lambda sql, params=(): connection.execute(sql, params).fetchall()

