@@ -38,6 +38,8 @@ def build_uri(env: os._Environ[str] | dict[str, str]) -> str | None:
     sslmode = env.get("WFM_PG_SSLMODE", "").strip()
     if sslmode:
         query += f"&sslmode={quote(sslmode, safe='')}"
+    if host.startswith("/"):  # a Unix socket folder (an embedded server) goes in the query
+        return f"postgresql+psycopg://{auth}@/{dbname}{query}&host={quote(host, safe='/')}"
     return f"postgresql+psycopg://{auth}@{host}:{port}/{dbname}{query}"
 
 

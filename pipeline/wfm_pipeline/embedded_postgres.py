@@ -6,6 +6,9 @@ It listens on a Unix socket in its data folder only, so it never clashes with a 
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 DATABASE = "wfm"
@@ -42,3 +45,14 @@ def reachable(settings):
         return
     with embedded_warehouse(settings.output_dir / "postgres") as env:
         yield settings.with_env(**env)
+
+
+def with_state_in_warehouse(settings):
+    """Meltano's system database (runs, state) in the warehouse, schema meltano, as in production:
+    state then always matches the data it describes. Uses docker/systemdb.py, the entry point's."""
+    if settings.env.get("MELTANO_DATABASE_URI") or settings.warehouse == "duckdb":
+        return settings
+    script = settings.project_root / "docker" / "systemdb.py"
+    result = subprocess.run([sys.executable, str(script)], env={**os.environ, **settings.env},
+                            capture_output=True, text=True, check=True)
+    return settings.with_env(MELTANO_DATABASE_URI=result.stdout.strip())

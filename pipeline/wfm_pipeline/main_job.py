@@ -11,7 +11,8 @@ import contextlib
 from datetime import UTC, datetime, timedelta
 
 from . import report
-from .embedded_postgres import reachable
+from .demo_schedule import simulated_schedule, write_schedule
+from .embedded_postgres import reachable, with_state_in_warehouse
 from .meltano_runner import MeltanoRunner
 from .settings import PipelineSettings
 from .simulator_service import SimulatorService
@@ -24,7 +25,7 @@ def run(settings: PipelineSettings, live_seconds: int = 60, history_days: float 
     print(f"Amazon Connect → WFM: reading {'the built-in simulated contact centre' if simulated else 'Amazon Connect'}"
           f" into {where[settings.warehouse]} (Meltano environment {environment}).")
     with reachable(settings) as settings:
-        return _run(settings, environment, simulated, live_seconds, history_days)
+        return _run(with_state_in_warehouse(settings), environment, simulated, live_seconds, history_days)
 
 
 def _run(settings: PipelineSettings, environment: str, simulated: bool, live_seconds: int,
@@ -55,7 +56,14 @@ def _run(settings: PipelineSettings, environment: str, simulated: bool, live_sec
                     "tap-amazon-connect-history", loader, extra_env=extra)
         what = f"{live_seconds} s of live agent events" if simulated else "agent events until caught up"
         runner.step(f"Adherence: {what}", "run", "tap-connect-kinesis", loader, extra_env=extra)
-    runner.step("dbt: building the WFM tables", "run", f"{settings.dbt}:build")
+        dbt_env = {}
+        if simulated and settings.warehouse != "duckdb":
+            now = datetime.now(UTC)
+            covered = now - timedelta(hours=endpoints.backlog_hours)
+            relation = write_schedule(settings.env, simulated_schedule(endpoints, covered, now))
+            dbt_env["WFM_SCHEDULE_RELATION"] = relation
+            print(f"  Schedule: the simulated agents' shift plan, in {relation}")
+    runner.step("dbt: building the WFM tables", "run", f"{settings.dbt}:build", extra_env=dbt_env)
 
     report_text, path = report.write(settings)
     print()

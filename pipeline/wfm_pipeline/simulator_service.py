@@ -45,6 +45,7 @@ class SimulatorEndpoints:
     seed: int
     agents: int
     time_zone: str
+    backlog_hours: float
 
     def tap_env(self, history_start: str, live_seconds: int) -> dict[str, str]:
         """Settings both taps take from the environment to read the simulator."""
@@ -77,7 +78,7 @@ class SimulatorService:
             "--kinesis-endpoint", "moto", "--stream-name", STREAM, "--shards", "2",
             "--kinesis-backlog-hours", str(backlog_hours), "--time-zone", time_zone or busiest_zone(),
         ]
-        self._seed, self._agents = seed, agents
+        self._agents, self._backlog_hours = agents, backlog_hours
         self._process: subprocess.Popen | None = None
 
     def __enter__(self) -> SimulatorEndpoints:
@@ -103,7 +104,7 @@ class SimulatorService:
             self.__exit__(None, None, None)
             raise RuntimeError(f"the simulator did not start; see {self.log_path}")
         return SimulatorEndpoints(connect.group(1), kinesis.group(2), kinesis.group(1), world.group(1),
-                                  int(world.group(2)), self._agents, world.group(3))
+                                  int(world.group(2)), self._agents, world.group(3), self._backlog_hours)
 
     def __exit__(self, *exc_info: object) -> None:
         if self._process and self._process.poll() is None:

@@ -1,0 +1,46 @@
+"""For the demo: the simulated agents' own shift plan, written to the warehouse as the
+schedule wfm_adherence compares against (the table an operator's WFM product would fill)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from connect_sim import truth
+from connect_sim.config import WorldConfig, parse_utc
+from connect_sim.world import World
+
+SCHEMA, TABLE = "wfm_input", "schedule"
+
+
+def simulated_schedule(endpoints, since: datetime, until: datetime) -> list[tuple]:
+    """The plan, clipped to [since, until): the stretch the collected agent events cover."""
+    config = WorldConfig(seed=endpoints.seed, start=parse_utc(endpoints.start),
+                         agents_per_instance=endpoints.agents, time_zones=(endpoints.time_zone,))
+    world = World(config)
+    lo, hi = int(since.timestamp() * 1000), int(until.timestamp() * 1000)
+    world.clock.set(hi)
+    rows = []
+    for instance in world.directory.instances:
+        for item in truth.schedule(world, instance.id, lo, hi):
+            start, end = max(item.start_ms, lo), min(item.end_ms, hi)
+            rows.append((instance.id, item.user_id, item.activity,
+                         datetime.fromtimestamp(start / 1000, UTC), datetime.fromtimestamp(end / 1000, UTC)))
+    return rows
+
+
+def write_schedule(env, rows: list[tuple]) -> str:
+    """Replace wfm_input.schedule in the PostgreSQL warehouse; returns its relation name."""
+    import psycopg
+
+    with psycopg.connect(host=env["WFM_PG_HOST"], port=int(env.get("WFM_PG_PORT") or 5432),
+                         user=env.get("WFM_PG_USER"), password=env.get("WFM_PG_PASSWORD"),
+                         dbname=env.get("WFM_PG_DBNAME"), autocommit=True) as connection:
+        connection.execute(f"create schema if not exists {SCHEMA}")
+        connection.execute(f"drop table if exists {SCHEMA}.{TABLE}")
+        connection.execute(f"""create table {SCHEMA}.{TABLE} (
+            instance_id text, agent text, activity text, start_at timestamptz, end_at timestamptz)""")
+        with connection.cursor() as cursor, cursor.copy(
+                f"copy {SCHEMA}.{TABLE} (instance_id, agent, activity, start_at, end_at) from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)
+    return f"{SCHEMA}.{TABLE}"

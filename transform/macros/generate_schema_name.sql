@@ -1,0 +1,5 @@
+{#- Schemas are part of the data contract (the marts live in `wfm`): use a model's custom
+    schema as it is, not prefixed with the target schema. #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,104 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['instance_id', 'agent_id', 'interval_start_at', 'wfm_state'],
+        indexes=connect_wfm.pg_indexes([
+            {'columns': ['instance_id', 'agent_id', 'interval_start_at', 'wfm_state'], 'unique': true},
+            {'columns': ['_wfm_invocation_id']},
+        ]),
+        post_hook=["{{ connect_wfm.delete_zero_activity_rows(this) }}"],
+    )
+}}
+-- depends_on: {{ ref('connect_status_wfm_state_map') }}
+-- Seconds per agent × 15-minute interval × wfm_state while logged in (LOGGED_OUT periods
+-- excluded, so per agent and interval the rows add up to the logged-in seconds). Interval
+-- boundaries in UTC; site_time_zone and the local interval start for reporting.
+{%- set interval_ms = var('interval_minutes', 15) * 60000 %}
+
+with
+{% if is_incremental() %}
+-- agent × interval pairs with split pieces written since this table's watermark
+-- (_wfm_split_written_through): recomputed from
+-- all their pieces, with a row for every wfm_state (delete+insert then replaces each old
+-- row of the pair, so a state that disappeared leaves no stale row); the post-hook drops
+-- the zero rows again.
+touched as (
+    select distinct instance_id, agent_id, interval_idx
+    from {{ ref('int_agent_state_periods_split') }}
+    where _wfm_written_at > (
+        select coalesce(max(w._wfm_split_written_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }} as w)
+),
+
+pieces as (
+    select p.*
+    from {{ ref('int_agent_state_periods_split') }} as p
+    inner join touched as t
+        on t.instance_id = p.instance_id and t.agent_id = p.agent_id and t.interval_idx = p.interval_idx
+    where p.activity <> 'LOGGED_OUT'
+),
+
+states as (
+    select distinct wfm_state from {{ ref('connect_status_wfm_state_map') }}
+),
+
+per_state as (
+    select
+        t.instance_id,
+        t.agent_id,
+        t.interval_idx,
+        {{ connect_wfm.from_epoch_ms('t.interval_idx * ' ~ interval_ms) }} as interval_start_at,
+        s.wfm_state,
+        coalesce(max(p.is_productive), 0) as is_productive,
+        coalesce(sum(p.piece_end_ms - p.piece_start_ms), 0) as state_ms,
+        count(p.agent_id) as period_pieces
+    from touched as t
+    cross join states as s
+    left join pieces as p
+        on p.instance_id = t.instance_id and p.agent_id = t.agent_id
+       and p.interval_idx = t.interval_idx and p.wfm_state = s.wfm_state
+    group by t.instance_id, t.agent_id, t.interval_idx, s.wfm_state
+),
+{% else %}
+pieces as (
+    select *
+    from {{ ref('int_agent_state_periods_split') }}
+    where activity <> 'LOGGED_OUT'
+),
+
+per_state as (
+    select
+        instance_id,
+        agent_id,
+        interval_idx,
+        interval_start_at,
+        wfm_state,
+        max(is_productive) as is_productive,
+        sum(piece_end_ms - piece_start_ms) as state_ms,
+        count(*) as period_pieces
+    from pieces
+    group by instance_id, agent_id, interval_idx, interval_start_at, wfm_state
+),
+{% endif %}
+
+
+zones as (
+    select instance_id, time_zone from {{ ref('site_time_zones') }}
+)
+
+select
+    per_state.instance_id,
+    per_state.agent_id,
+    per_state.interval_start_at,
+    {{ connect_wfm.from_epoch_ms('(per_state.interval_idx + 1) * ' ~ interval_ms) }} as interval_end_at,
+    cast(per_state.wfm_state as {{ dbt.type_string() }}) as wfm_state,
+    cast(per_state.state_ms / 1000.0 as {{ dbt.type_numeric() }}) as state_seconds,
+    per_state.is_productive,
+    per_state.period_pieces,
+    cast(coalesce(zones.time_zone, '{{ var("default_site_time_zone", "UTC") }}') as {{ dbt.type_string() }}) as site_time_zone,
+    {{ connect_wfm.utc_to_local('per_state.interval_start_at', "coalesce(zones.time_zone, '" ~ var('default_site_time_zone', 'UTC') ~ "')") }} as interval_start_local,
+    (select max(_wfm_written_at) from {{ ref('int_agent_state_periods_split') }}) as _wfm_split_written_through,
+    cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id
+from per_state
+left join zones on zones.instance_id = per_state.instance_id

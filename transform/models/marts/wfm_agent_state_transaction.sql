@@ -1,0 +1,138 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['instance_id', 'agent_id', 'state_start_ms'],
+        on_schema_change='append_new_columns',
+        indexes=connect_wfm.pg_indexes([
+            {'columns': ['instance_id', 'agent_id', 'state_start_ms'], 'unique': true},
+            {'columns': ['_wfm_invocation_id']},
+            {'columns': ['_wfm_loaded_through']},
+        ]),
+        post_hook=["{{ connect_wfm.delete_superseded_periods(this) }}"],
+    )
+}}
+-- One row per agent state period (the adherence feed). Incremental: the agents that have
+-- new events are recomputed from their anchor period (the newest period opened by an
+-- event older than every new event of the agent): its source event and the events after
+-- it are derived again, rows from the anchor on are replaced, and rows that no longer
+-- exist are deleted by the post-hook. The result equals a full refresh.
+{%- set interval_ms = var('interval_minutes', 15) * 60000 %}
+
+with
+{% if is_incremental() %}
+new_events as (
+    select instance_id, agent_id, min(event_ms) as min_new_event_ms
+    from {{ ref('int_agent_event_snapshots') }}
+    where _wfm_staged_at > (
+        select coalesce(max(w._wfm_loaded_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }} as w
+    )
+    group by instance_id, agent_id
+),
+
+anchor_starts as (
+    -- the anchor's start: one backward index scan per agent (instance_id, agent_id, state_start_ms)
+    select
+        n.instance_id,
+        n.agent_id,
+        (
+            select max(t.state_start_ms)
+            from {{ this }} as t
+            where t.instance_id = n.instance_id
+              and t.agent_id = n.agent_id
+              and t.source_event_ms < n.min_new_event_ms
+        ) as anchor_start_ms
+    from new_events as n
+),
+
+recompute_from as (
+    select
+        a.instance_id,
+        a.agent_id,
+        t.source_event_ms as from_event_ms,
+        t.source_event_order_key as from_event_order_key
+    from anchor_starts as a
+    left join {{ this }} as t
+        on t.instance_id = a.instance_id and t.agent_id = a.agent_id and t.state_start_ms = a.anchor_start_ms
+),
+
+recompute_events as (
+    select e.*
+    from {{ ref('int_agent_event_snapshots') }} as e
+    inner join recompute_from as r
+        on r.instance_id = e.instance_id
+       and r.agent_id = e.agent_id
+       and e.event_ms >= coalesce(r.from_event_ms, -1)  -- an index range per agent
+    where (r.from_event_ms is null
+           or e.event_ms > r.from_event_ms
+           or e.event_order_key >= r.from_event_order_key)
+      -- one bound for all agents: lets the planner read only recent events (event_ms index)
+      and e.event_ms >= (select min(coalesce(b.from_event_ms, -1)) from recompute_from as b)
+),
+
+recompute_context as (
+    select
+        r.instance_id,
+        r.agent_id,
+        (
+            select max(e.event_ms)
+            from {{ ref('int_agent_event_snapshots') }} as e
+            where e.instance_id = r.instance_id
+              and e.agent_id = r.agent_id
+              and e.event_ms <= r.from_event_ms  -- bounds the index scan
+              and (e.event_ms < r.from_event_ms or e.event_order_key < r.from_event_order_key)
+        ) as prev_event_ms
+    from recompute_from as r
+    where r.from_event_ms is not null
+),
+
+{{ connect_wfm.agent_state_periods('recompute_events', 'recompute_context', 'periods') }},
+{% else %}
+periods as (
+    select * from {{ ref('int_agent_state_periods') }}
+),
+{% endif %}
+
+status_map as (
+    select * from {{ ref('connect_status_wfm_state_map') }}
+),
+
+mapped as (
+    select
+        p.*,
+        coalesce(exact_match.wfm_state, type_match.wfm_state, fallback.wfm_state, 'UNAVAILABLE') as wfm_state,
+        coalesce(exact_match.is_productive, type_match.is_productive, fallback.is_productive, 0) as is_productive
+    from periods as p
+    left join status_map as exact_match
+        on exact_match.status_type = case when p.activity = 'STATUS' then p.status_type else 'ACTIVITY' end
+       and exact_match.status_name = case when p.activity = 'STATUS' then p.status_name else p.activity end
+    left join status_map as type_match
+        on type_match.status_type = case when p.activity = 'STATUS' then p.status_type else 'ACTIVITY' end
+       and type_match.status_name = '*'
+    left join status_map as fallback
+        on fallback.status_type = '*' and fallback.status_name = '*'
+)
+
+select
+    instance_id,
+    agent_id,
+    {{ connect_wfm.from_epoch_ms('state_start_ms') }} as state_start_at,
+    {{ connect_wfm.from_epoch_ms('state_end_ms') }} as state_end_at,
+    cast((state_end_ms - state_start_ms) / 1000.0 as {{ dbt.type_numeric() }}) as duration_seconds,
+    cast(wfm_state as {{ dbt.type_string() }}) as wfm_state,
+    cast(status_name as {{ dbt.type_string() }}) as source_status_name,
+    cast(status_type as {{ dbt.type_string() }}) as source_status_type,
+    cast(activity as {{ dbt.type_string() }}) as activity,
+    cast(is_productive as integer) as is_productive,
+    cast(contact_id as {{ dbt.type_string() }}) as contact_id,
+    cast(channel as {{ dbt.type_string() }}) as channel,
+    cast(queue_id as {{ dbt.type_string() }}) as queue_id,
+    cast(source_event_id as {{ dbt.type_string() }}) as source_event_id,
+    cast(state_start_ms as bigint) as state_start_ms,
+    cast(state_end_ms as bigint) as state_end_ms,
+    cast(source_event_ms as bigint) as source_event_ms,
+    cast(source_event_order_key as {{ dbt.type_string() }}) as source_event_order_key,
+    (select max(_wfm_staged_at) from {{ ref('int_agent_event_snapshots') }}) as _wfm_loaded_through,
+    cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id
+from mapped

@@ -1,0 +1,85 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        indexes=connect_wfm.pg_indexes([
+            {'columns': ['event_id'], 'unique': true},
+            {'columns': ['_wfm_staged_at']},
+        ]),
+    )
+}}
+-- One row per agent event (event_id): Kinesis delivers at least once, so duplicates are
+-- dropped here (the first record in the shard wins: a retry gets a later sequence number). Incremental: each run reads the raw rows
+-- loaded since the newest one staged (minus a look-back) and appends those not staged yet.
+-- `_wfm_staged_at` marks the run that staged a row: the models downstream pick up new
+-- events by it.
+{%- set loaded_col = var('agent_events_loaded_at_column', 'approximate_arrival_timestamp') %}
+{%- set threshold %}(
+        select coalesce(
+            {{ dbt.dateadd('minute', -1 * var('agent_events_lookback_minutes', 1500), 'max(w.source_loaded_at)') }},
+            cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }} as w
+    ){%- endset %}
+
+with raw_events as (
+    select
+        cast(event_id as {{ dbt.type_string() }}) as event_id,
+        cast(event_type as {{ dbt.type_string() }}) as event_type,
+        {{ connect_wfm.to_utc_timestamp('event_timestamp') }} as event_at,
+        cast(instance_id as {{ dbt.type_string() }}) as instance_id,
+        cast(instance_arn as {{ dbt.type_string() }}) as instance_arn,
+        cast(agent_id as {{ dbt.type_string() }}) as agent_id,
+        cast(agent_arn as {{ dbt.type_string() }}) as agent_arn,
+        cast(agent_status_name as {{ dbt.type_string() }}) as agent_status_name,
+        cast(agent_status_type as {{ dbt.type_string() }}) as agent_status_type,
+        {{ connect_wfm.to_utc_timestamp('agent_status_start_timestamp') }} as agent_status_start_at,
+        cast(username as {{ dbt.type_string() }}) as username,
+        cast(routing_profile_id as {{ dbt.type_string() }}) as routing_profile_id,
+        {{ connect_wfm.json_as_text(source('connect', 'agent_events'), 'contacts') }} as contacts,
+        cast(shard_id as {{ dbt.type_string() }}) as shard_id,
+        cast(sequence_number as {{ dbt.type_string() }}) as sequence_number,
+        {{ connect_wfm.to_utc_timestamp('approximate_arrival_timestamp') }} as approximate_arrival_at,
+        {{ connect_wfm.to_utc_timestamp(loaded_col) }} as source_loaded_at
+    from {{ source('connect', 'agent_events') }}
+    {% if is_incremental() %}
+    where {{ connect_wfm.loaded_since(source('connect', 'agent_events'), loaded_col, threshold) }}
+    {% endif %}
+),
+
+ranked as (
+    select
+        raw_events.*,
+        row_number() over (
+            partition by event_id
+            order by {{ connect_wfm.sortable_decimal('sequence_number') }}, source_loaded_at, shard_id
+        ) as copy_rank
+    from raw_events
+)
+
+select
+    event_id,
+    event_type,
+    event_at,
+    {{ connect_wfm.epoch_ms('event_at') }} as event_ms,
+    -- events of one agent share a shard (partition key = agent ARN): the sequence number
+    -- orders events of the same millisecond
+    {{ dbt.concat([connect_wfm.sortable_decimal('shard_id', 24), "'|'", connect_wfm.sortable_decimal('sequence_number'), "'|'", 'event_id']) }} as event_order_key,
+    instance_id,
+    coalesce(agent_id, {{ connect_wfm.arn_id('agent_arn') }}) as agent_id,
+    agent_arn,
+    agent_status_name,
+    agent_status_type,
+    agent_status_start_at,
+    username,
+    routing_profile_id,
+    contacts,
+    shard_id,
+    sequence_number,
+    approximate_arrival_at,
+    source_loaded_at,
+    cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _wfm_staged_at
+from ranked
+where copy_rank = 1
+{% if is_incremental() %}
+  and not exists (select 1 from {{ this }} as staged where staged.event_id = ranked.event_id)
+{% endif %}
