@@ -26,6 +26,7 @@ class Pipeline:
     env: dict[str, str]
     database: object  # PostgresDatabase
     endpoints: object  # SimulatorEndpoints
+    log_path: Path
 
     def meltano(self, *args: str, timeout: float = 600, **env: str) -> subprocess.CompletedProcess:
         result = subprocess.run([MELTANO, "--environment", "dev", *args], cwd=ROOT,
@@ -35,9 +36,13 @@ class Pipeline:
         return result
 
     def popen(self, *args: str, **env: str) -> subprocess.Popen:
+        log = self.log_path.open("w")
         return subprocess.Popen([MELTANO, "--environment", "dev", *args], cwd=ROOT,
-                                env={**os.environ, **self.env, **env}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+                                env={**os.environ, **self.env, **env}, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log_tail(self) -> str:
+        return "\n".join(self.log_path.read_text().splitlines()[-30:]) if self.log_path.exists() else ""
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self.database.connect() as connection:
@@ -81,4 +86,4 @@ def pipeline(installed_plugins, postgres_database, tmp_path):
             "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
             "DBT_LOG_PATH": str(tmp_path / "dbt-logs"),
         }
-        yield Pipeline(env, postgres_database, endpoints)
+        yield Pipeline(env, postgres_database, endpoints, tmp_path / "background-run.log")
