@@ -4,6 +4,7 @@
   moto_kinesis       one local Kinesis/STS/IAM server per test session (moto)
   unique_name        a fresh name for a stream, schema or database
   postgres_database  a database of its own on 127.0.0.1:5432, dropped afterwards
+  forward_proxy      factory: a local HTTP proxy, with Basic auth when given credentials
 """
 
 from __future__ import annotations
@@ -110,3 +111,22 @@ def postgres_database(unique_name) -> Iterator[PostgresDatabase]:
     finally:
         with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def forward_proxy(monkeypatch):
+    """`forward_proxy(username=None, password=None)` → a started ForwardProxy (host, port, seen, refused)."""
+    from .forward_proxy import ForwardProxy
+
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    proxies = []
+
+    def make(username: str | None = None, password: str | None = None) -> ForwardProxy:
+        proxy = ForwardProxy(username, password).start()
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.stop()

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import http.client
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import botocore.credentials
@@ -17,64 +13,9 @@ PROXY_USER = "wfm user"
 PROXY_PASSWORD = "p@ss:w/rd%1"
 
 
-class _Proxy(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-        self.seen: list[tuple[str, str]] = []  # (host:port, path)
-        self.refused = 0
-
-
-class _ProxyHandler(BaseHTTPRequestHandler):
-    """A forward proxy for plain-HTTP targets (absolute-form request lines), Basic auth required."""
-
-    protocol_version = "HTTP/1.1"
-    server: _Proxy
-
-    def _forward(self):
-        expected = "Basic " + base64.b64encode(f"{PROXY_USER}:{PROXY_PASSWORD}".encode()).decode()
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if self.headers.get("Proxy-Authorization") != expected:
-            self.server.refused += 1
-            self.send_response(407)
-            self.send_header("Proxy-Authenticate", 'Basic realm="test"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        target = urlsplit(self.path)
-        self.server.seen.append((target.netloc, target.path))
-        upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-authorization", "proxy-connection")}
-        upstream.request(self.command, target.path + (f"?{target.query}" if target.query else ""), body, headers)
-        answer = upstream.getresponse()
-        data = answer.read()
-        self.send_response(answer.status)
-        for name, value in answer.getheaders():
-            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        upstream.close()
-
-    do_GET = do_POST = do_PUT = do_DELETE = _forward
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def proxy(monkeypatch):
-    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    server = _Proxy()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def proxy(forward_proxy):
+    return forward_proxy(PROXY_USER, PROXY_PASSWORD)
 
 
 def test_every_call_goes_through_the_proxy_with_encoded_credentials(simulated_centre, run_tap, proxy, moto_kinesis,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,11 +63,31 @@ class Pipeline:
         return world
 
 
+@contextlib.contextmanager
+def project_lock():
+    """One end-to-end test at a time on this project's .meltano, whatever the test workers:
+    two `meltano install`s (or runs) at once would trip over each other's virtualenvs."""
+    lock_path = Path(tempfile.gettempdir()) / f"wfm-e2e-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]}.lock"
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def installed_plugins():
-    result = subprocess.run([MELTANO, "install", *PLUGINS], cwd=ROOT, capture_output=True, text=True,
-                            timeout=900)
+    with project_lock():
+        result = subprocess.run([MELTANO, "install", *PLUGINS], cwd=ROOT, capture_output=True, text=True,
+                                timeout=900)
     assert result.returncode == 0, result.stderr[-4000:]
+
+
+@pytest.fixture(autouse=True)
+def one_at_a_time():
+    with project_lock():
+        yield
 
 
 @pytest.fixture

@@ -3,11 +3,7 @@ in the saved state or in the catalogs — only the proxy (which needs the passwo
 
 from __future__ import annotations
 
-import base64
-import http.server
 import json
-import threading
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -22,68 +18,25 @@ SECRETS = {
 }
 
 
-class ForwardProxy(http.server.ThreadingHTTPServer):
-    """A plain-HTTP forward proxy that insists on the expected Proxy-Authorization."""
-
-    def __init__(self, expected_auth: str):
-        self.expected_auth = expected_auth
-        self.forwarded = 0
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def _forward(self):
-        if self.headers.get("Proxy-Authorization") != self.server.expected_auth:
-            self.send_response(407)
-            self.end_headers()
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-authorization", "host")}
-        request = urllib.request.Request(self.path, data=body, headers=headers, method=self.command)
-        try:
-            answer = urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request)
-        except urllib.error.HTTPError as error:
-            answer = error
-        payload = answer.read()
-        self.server.forwarded += 1
-        self.send_response(answer.status if hasattr(answer, "status") else answer.code)
-        for key, value in answer.headers.items():
-            if key.lower() not in ("transfer-encoding", "connection"):
-                self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = _forward
-
-    def log_message(self, *args):
-        pass
-
-
-def test_no_secret_in_logs_state_or_catalogs(pipeline):
-    auth = "Basic " + base64.b64encode(f"wfm-proxy:{SECRETS['proxy_password']}".encode()).decode()
-    proxy = ForwardProxy(auth)
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
-    try:
-        secret_env = {}
-        for tap in ("TAP_AMAZON_CONNECT", "TAP_CONNECT_KINESIS"):
-            secret_env |= {
-                f"{tap}_AWS_ACCESS_KEY_ID": "AKIAKNOWNKEYID0001",
-                f"{tap}_AWS_SECRET_ACCESS_KEY": SECRETS["aws_secret_access_key"],
-                f"{tap}_AWS_SESSION_TOKEN": SECRETS["aws_session_token"],
-                f"{tap}_PROXY_ADDRESS": "127.0.0.1",
-                f"{tap}_PROXY_PORT": str(proxy.server_address[1]),
-                f"{tap}_PROXY_USERNAME": "wfm-proxy",
-                f"{tap}_PROXY_PASSWORD": SECRETS["proxy_password"],
-            }
-        runs = [
-            pipeline.meltano("run", "tap-amazon-connect-config", "target-postgres", **secret_env),
-            pipeline.meltano("run", "tap-connect-kinesis", "target-postgres", **secret_env),
-            pipeline.meltano("run", "tap-amazon-connect-history", "target-postgres", **secret_env),
-        ]
-    finally:
-        proxy.shutdown()
-    assert proxy.forwarded > 5, "the AWS calls went through the proxy, which needed the password"
+def test_no_secret_in_logs_state_or_catalogs(pipeline, forward_proxy):
+    proxy = forward_proxy("wfm-proxy", SECRETS["proxy_password"])
+    secret_env = {}
+    for tap in ("TAP_AMAZON_CONNECT", "TAP_CONNECT_KINESIS"):
+        secret_env |= {
+            f"{tap}_AWS_ACCESS_KEY_ID": "AKIAKNOWNKEYID0001",
+            f"{tap}_AWS_SECRET_ACCESS_KEY": SECRETS["aws_secret_access_key"],
+            f"{tap}_AWS_SESSION_TOKEN": SECRETS["aws_session_token"],
+            f"{tap}_PROXY_ADDRESS": "127.0.0.1",
+            f"{tap}_PROXY_PORT": str(proxy.port),
+            f"{tap}_PROXY_USERNAME": "wfm-proxy",
+            f"{tap}_PROXY_PASSWORD": SECRETS["proxy_password"],
+        }
+    runs = [
+        pipeline.meltano("run", "tap-amazon-connect-config", "target-postgres", **secret_env),
+        pipeline.meltano("run", "tap-connect-kinesis", "target-postgres", **secret_env),
+        pipeline.meltano("run", "tap-amazon-connect-history", "target-postgres", **secret_env),
+    ]
+    assert len(proxy.seen) > 5 and proxy.refused == 0, "the AWS calls went through the proxy, with the password"
 
     haystacks = {"run output": "\n".join(r.stdout + r.stderr for r in runs)}
     for state_id in ("dev:tap-amazon-connect-config-to-target-postgres",
