@@ -6,19 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from connect_sim import truth
-from connect_sim.config import WorldConfig, parse_utc
-from connect_sim.world import World
 
 SCHEMA, TABLE = "wfm_input", "schedule"
 
 
 def simulated_schedule(endpoints, since: datetime, until: datetime) -> list[tuple]:
     """The plan, clipped to [since, until): the stretch the collected agent events cover."""
-    config = WorldConfig(seed=endpoints.seed, start=parse_utc(endpoints.start),
-                         agents_per_instance=endpoints.agents, time_zones=(endpoints.time_zone,))
-    world = World(config)
     lo, hi = int(since.timestamp() * 1000), int(until.timestamp() * 1000)
-    world.clock.set(hi)
+    world = endpoints.world(hi)
     rows = []
     for instance in world.directory.instances:
         for item in truth.schedule(world, instance.id, lo, hi):

@@ -47,6 +47,17 @@ class SimulatorEndpoints:
     time_zone: str
     backlog_hours: float
 
+    def world(self, until_ms: int):
+        """The served world rebuilt in this process (same seed and start), advanced to until_ms."""
+        from connect_sim.config import WorldConfig, parse_utc
+        from connect_sim.world import World
+
+        world = World(WorldConfig(seed=self.seed, start=parse_utc(self.start), agents_per_instance=self.agents,
+                                  time_zones=(self.time_zone,)))
+        world.clock.set(until_ms)
+        world.sync()
+        return world
+
     def tap_env(self, history_start: str, live_seconds: int) -> dict[str, str]:
         """Settings both taps take from the environment to read the simulator."""
         return {

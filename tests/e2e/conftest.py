@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from wfm_pipeline.simulator_service import SimulatorService
 
-from connect_sim.config import WorldConfig, parse_utc
 from connect_sim.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,13 +53,7 @@ class Pipeline:
 
     def truth_world(self) -> World:
         """The simulator's world, rebuilt in this process to compute the ground truth."""
-        e = self.endpoints
-        config = WorldConfig(seed=e.seed, start=parse_utc(e.start), agents_per_instance=e.agents,
-                             time_zones=(e.time_zone,))
-        world = World(config)
-        world.clock.set(int(datetime.now(UTC).timestamp() * 1000))
-        world.sync()
-        return world
+        return self.endpoints.world(int(datetime.now(UTC).timestamp() * 1000))
 
 
 @contextlib.contextmanager
