@@ -2,7 +2,7 @@
 # wfm-entrypoint: prepare the writable paths and Meltano's system database, then run the command.
 #   IMAGE meltano run wfm-history
 #   IMAGE meltano run wfm-adherence
-#   IMAGE wfm-every 60 meltano run wfm-adherence-marts
+#   IMAGE meltano invoke dbt-postgres:refresh-adherence
 # The project in /project is read-only; docs/deployment.md lists the writable paths.
 set -eu
 

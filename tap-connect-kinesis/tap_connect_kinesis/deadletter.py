@@ -4,7 +4,11 @@ Each dead letter is one JSON line in `dead_letter_path` (default `./dead-letters
 appended to, flushed and fsynced before the state that moves past it is emitted):
 
     {"stream": ..., "shard_id": ..., "sequence_number": ..., "partition_key": ...,
-     "approximate_arrival_timestamp": ..., "reason": ..., "data_base64": ...}
+     "approximate_arrival_timestamp": ..., "collected_at": ..., "reason": ...,
+     "data_base64": ...}
+
+`collected_at` is when the tap read the record (as in the rows), `approximate_arrival_timestamp`
+when Kinesis received it.
 
 Nothing is dropped in silence: every dead letter is counted and logged with its position.
 """
@@ -29,13 +33,14 @@ class DeadLetters:
         self._lock = threading.Lock()
 
     def add(self, *, stream: str, shard_id: str, sequence_number: str, partition_key: str | None,
-            arrival: str | None, reason: str, data: bytes) -> None:
+            arrival: str | None, collected: str | None, reason: str, data: bytes) -> None:
         line = json.dumps({
             "stream": stream,
             "shard_id": shard_id,
             "sequence_number": sequence_number,
             "partition_key": partition_key,
             "approximate_arrival_timestamp": arrival,
+            "collected_at": collected,
             "reason": reason[:500],
             "data_base64": base64.b64encode(data).decode("ascii"),
         }, separators=(",", ":"))

@@ -95,6 +95,7 @@ class AgentEventRow(msgspec.Struct, omit_defaults=False):
     shard_id: str
     sequence_number: str
     approximate_arrival_timestamp: str | None
+    collected_at: str | None  # when the tap read the record (UTC): grows with loading
 
 
 _STRING = {"type": ["string", "null"]}
@@ -135,6 +136,7 @@ AGENT_EVENT_SCHEMA: dict[str, Any] = {
         "shard_id": {"type": "string"},
         "sequence_number": {"type": "string"},
         "approximate_arrival_timestamp": _TIMESTAMP,
+        "collected_at": _TIMESTAMP,
     },
     "required": ["event_id", "event_type", "event_timestamp", "instance_arn", "agent_arn"],
 }
@@ -173,8 +175,12 @@ def _compact(data: bytes) -> bytes:
 
 
 def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
-                       arrival: str | None) -> AgentEventRow:
-    """One Kinesis record's data → an `agent_events` row, or NotAnEvent."""
+                       arrival: str | None, collected_at: str | None) -> AgentEventRow:
+    """One Kinesis record's data → an `agent_events` row, or NotAnEvent.
+
+    `arrival` is the record's ApproximateArrivalTimestamp (when Kinesis got it);
+    `collected_at` is when the tap read it (both ISO 8601 UTC, as `iso_utc` writes them).
+    """
     data = _compact(data)
     try:
         event = _event_decoder.decode(data)
@@ -217,6 +223,7 @@ def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
         shard_id=shard_id,
         sequence_number=sequence_number,
         approximate_arrival_timestamp=arrival,
+        collected_at=collected_at,
     )
 
 
@@ -254,6 +261,7 @@ class ContactRecordRow(msgspec.Struct):
     shard_id: str
     sequence_number: str
     approximate_arrival_timestamp: str | None
+    collected_at: str | None  # when the tap read the record (UTC): grows with loading
 
 
 CONTACT_RECORD_SCHEMA: dict[str, Any] = {
@@ -277,6 +285,7 @@ CONTACT_RECORD_SCHEMA: dict[str, Any] = {
         "shard_id": {"type": "string"},
         "sequence_number": {"type": "string"},
         "approximate_arrival_timestamp": _TIMESTAMP,
+        "collected_at": _TIMESTAMP,
     },
     "required": ["contact_id"],
 }
@@ -285,7 +294,9 @@ _contact_decoder = msgspec.json.Decoder(_ContactRecord)
 
 
 def decode_contact_record(data: bytes, shard_id: str, sequence_number: str,
-                          arrival: str | None) -> ContactRecordRow:
+                          arrival: str | None, collected_at: str | None) -> ContactRecordRow:
+    """One Kinesis record's data → a `contact_records` row, or NotAnEvent (arguments as
+    for `decode_agent_event`)."""
     data = _compact(data)
     try:
         ctr = _contact_decoder.decode(data)
@@ -309,4 +320,5 @@ def decode_contact_record(data: bytes, shard_id: str, sequence_number: str,
         shard_id=shard_id,
         sequence_number=sequence_number,
         approximate_arrival_timestamp=arrival,
+        collected_at=collected_at,
     )

@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -75,7 +75,8 @@ class Source:
     singer_stream: str
     stream_name: str | None
     stream_arn: str | None
-    decode: Callable[[bytes, str, str, str | None], Any]
+    # (data, shard id, sequence number, arrival, collected at) → a row, or NotAnEvent
+    decode: Callable[[bytes, str, str, str | None, str | None], Any]
     positions: dict[str, dict[str, Any]]  # shard id → {"sequence_number", "finished"}; the state
     is_heartbeat: Callable[[Any], bool] | None = None
 
@@ -357,6 +358,10 @@ class Reader:
         last_int = int(last) if last else -1
         rows = cycle.rows.setdefault(source.singer_stream, [])
         include_heartbeats = self.settings.include_heartbeats
+        # When the tap read these records: one wall-clock time per GetRecords answer. Unlike
+        # ApproximateArrivalTimestamp it grows with loading (a backlog read hours late gets
+        # the time it was read), so the warehouse can pick up new rows incrementally.
+        collected = iso_utc(datetime.now(UTC))
         for record in records:
             sequence = record["SequenceNumber"]
             if int(sequence) <= last_int:
@@ -365,12 +370,12 @@ class Reader:
             cycle.records += 1
             cycle.bytes += len(record["Data"])
             try:
-                row = source.decode(record["Data"], shard_id, sequence, arrival)
+                row = source.decode(record["Data"], shard_id, sequence, arrival, collected)
             except NotAnEvent as error:
                 self._dead_letters.add(stream=source.stream_name or source.stream_arn or "",
                                        shard_id=shard_id, sequence_number=sequence,
                                        partition_key=record.get("PartitionKey"), arrival=arrival,
-                                       reason=str(error), data=record["Data"])
+                                       collected=collected, reason=str(error), data=record["Data"])
                 cycle.dead_letters += 1
                 self.stats.dead_letters += 1
             else:

@@ -7,10 +7,12 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +137,21 @@ def start_tap_process(config: dict[str, Any], tmp_path: Path, state: dict[str, A
 
 def event_ids(documents: list[dict[str, Any]]) -> list[str]:
     return [d["EventId"] for d in documents]
+
+
+ISO_UTC_MILLIS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def assert_collected_between(rows: list[Any], start: datetime, end: datetime) -> None:
+    """Every row (a dict, or a row struct) has a `collected_at` in the tap's ISO 8601 UTC
+    millisecond format, between `start` and `end` (times taken around the read)."""
+    assert rows, "no rows to check"
+    low = start.replace(microsecond=start.microsecond // 1000 * 1000)  # the tap truncates to ms
+    for row in rows:
+        value = row["collected_at"] if isinstance(row, dict) else row.collected_at
+        assert isinstance(value, str) and ISO_UTC_MILLIS.fullmatch(value), value
+        assert low <= datetime.fromisoformat(value) <= end, (value, start, end)

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 
 import pytest
-from tck_helpers import event_ids, run_tap, shard_positions
+from tck_helpers import assert_collected_between, event_ids, run_tap, shard_positions, utc_now
 
 from tap_connect_kinesis.tap import TapConnectKinesis
 
@@ -28,10 +28,16 @@ def test_bounded_run_ends_by_itself_with_the_right_final_state(kinesis):
     _, written = kinesis.simulate(stream, hours=2, agents=40)
     assert len(written) > 100
 
+    started = utc_now()
     output = run_tap(kinesis.config(stream))
+    finished = utc_now()
 
     rows = output.rows()
     assert Counter(r["event_id"] for r in rows) == Counter(event_ids(written))
+    # every row says when the tap read it, in the SCHEMA's last column
+    assert_collected_between(rows, started, finished)
+    schema = output.messages[0]["schema"]["properties"]
+    assert list(schema)[-1] == "collected_at" and schema["collected_at"]["format"] == "date-time"
     positions = shard_positions(output.final_state)
     expected = _last_sequences(kinesis, stream)
     assert {k: v["sequence_number"] for k, v in positions.items()} == expected
@@ -78,12 +84,16 @@ def test_poison_records_go_to_dead_letters_and_the_tap_goes_on(kinesis):
     _, after = kinesis.simulate(stream, hours=0.5, world=world)
 
     config = kinesis.config(stream)
+    started = utc_now()
     output = run_tap(config)
+    finished = utc_now()
 
     assert {r["event_id"] for r in output.rows()} == set(event_ids(before + after))
     with open(config["dead_letter_path"]) as file:
         letters = [json.loads(line) for line in file]
     assert [letter["sequence_number"] for letter in letters] == [bad_json, not_event]
+    assert all(letter["approximate_arrival_timestamp"] for letter in letters)
+    assert_collected_between(letters, started, finished)  # dead letters say when they were read too
     assert all(letter["shard_id"] == "shardId-000000000000" for letter in letters)
     assert letters[0]["reason"]
     # the state moved past them
@@ -147,10 +157,16 @@ def test_contact_records_stream_is_read_in_the_same_loop(kinesis):
             kinesis.put_raw(contacts, json.dumps({
                 "ContactId": f"c-{n}", "Channel": "VOICE", "LastUpdateTimestamp": version,
                 "InstanceARN": "arn:aws:connect:us-west-2:1:instance/i-1"}).encode(), key=f"c-{n}")
+    started = utc_now()
     output = run_tap(kinesis.config(agents, contact_records_stream_name=contacts))
+    finished = utc_now()
     assert {r["event_id"] for r in output.rows()} == set(event_ids(written))
     records = output.rows("contact_records")
     assert sorted(r["contact_id"] for r in records) == [f"c-{n}" for n in range(5)]
+    assert_collected_between(output.rows(), started, finished)
+    assert_collected_between(records, started, finished)
+    schemas = {m["stream"]: m["schema"]["properties"] for m in output.of_type("SCHEMA")}
+    assert list(schemas["contact_records"])[-1] == list(schemas["agent_events"])[-1] == "collected_at"
     assert {r["last_update_timestamp"] for r in records} == {"2026-11-02T08:05:00Z"}
     kinds = [(m["type"], m.get("stream")) for m in output.messages]
     assert kinds.index(("SCHEMA", "contact_records")) < kinds.index(("BATCH", "contact_records"))
@@ -164,11 +180,14 @@ def test_record_mode_emits_the_same_rows_as_records_for_targets_without_batch(ki
     _, written = kinesis.simulate(stream, hours=1, agents=10)
     health = tmp_path / "alive" / "collector.alive"
 
+    started = utc_now()
     output = run_tap({**kinesis.config(stream), "message_format": "record", "health_file": str(health)})
+    finished = utc_now()
 
     assert not output.of_type("BATCH")
     records = [m["record"] for m in output.of_type("RECORD") if m["stream"] == "agent_events"]
     assert Counter(r["event_id"] for r in records) == Counter(event_ids(written))
+    assert_collected_between(records, started, finished)  # kept by the SDK's record conformance
     assert output.messages[-1]["type"] == "STATE"
     assert shard_positions(output.final_state) == shard_positions(run_tap(kinesis.config(stream)).final_state)
     assert health.exists(), "the poll loop touches the health file"

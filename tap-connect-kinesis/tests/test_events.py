@@ -12,13 +12,17 @@ from connect_sim.kinesis.event_json import AgentEventEncoder
 from connect_sim.world import World
 from tap_connect_kinesis.events import (
     AGENT_EVENT_SCHEMA,
+    CONTACT_RECORD_SCHEMA,
     NotAnEvent,
     decode_agent_event,
     decode_contact_record,
+    iso_utc,
 )
 
 INSTANCE = "arn:aws:connect:us-west-2:111122223333:instance/11111111-1111-4111-8111-111111111111"
 AGENT = f"{INSTANCE}/agent/22222222-2222-4222-8222-222222222222"
+ARRIVAL = "2026-11-02T08:05:00.412Z"
+COLLECTED = "2026-11-02T09:40:56.123Z"  # read from Kinesis well after it arrived (a backlog)
 
 
 def _snapshot(status: str, status_type: str, contacts: list[dict], next_status: str | None = None) -> dict:
@@ -72,7 +76,8 @@ def _as_dict(row) -> dict:
 
 def test_hand_written_event_flattens_every_field():
     document = hand_written_event()
-    row = _as_dict(decode_agent_event(json.dumps(document).encode(), "shardId-000000000000", "4960", None))
+    row = _as_dict(decode_agent_event(json.dumps(document).encode(), "shardId-000000000000", "4960",
+                                      ARRIVAL, COLLECTED))
     assert list(row) == list(AGENT_EVENT_SCHEMA["properties"])
     assert row["event_id"] == "e-1" and row["event_type"] == "STATE_CHANGE"
     assert row["event_timestamp"] == "2026-11-02T08:05:00.000Z"
@@ -91,6 +96,8 @@ def test_hand_written_event_flattens_every_field():
     assert row["previous_snapshot"] == document["PreviousAgentSnapshot"]
     assert (row["shard_id"], row["sequence_number"]) == ("shardId-000000000000", "4960")
     assert row["version"] == "2019-05-25"
+    assert row["approximate_arrival_timestamp"] == ARRIVAL
+    assert row["collected_at"] == COLLECTED
 
 
 def test_simulated_events_decode_like_connect_writes_them():
@@ -103,7 +110,8 @@ def test_simulated_events_decode_like_connect_writes_them():
     assert {e.event_type for e in events} >= {"LOGIN", "STATE_CHANGE", "HEART_BEAT"}
     for number, event in enumerate(events):
         document = json.loads(encoder.encode(event))
-        row = _as_dict(decode_agent_event(encoder.encode(event), "shardId-000000000001", str(number), None))
+        row = _as_dict(decode_agent_event(encoder.encode(event), "shardId-000000000001", str(number), None,
+                                          COLLECTED))
         assert row["event_id"] == document["EventId"]
         assert row["agent_arn"] == document["AgentARN"]
         current = document["CurrentAgentSnapshot"]
@@ -112,18 +120,19 @@ def test_simulated_events_decode_like_connect_writes_them():
             assert row["username"] == current["Configuration"]["Username"]
             assert row["contacts"] == current["Contacts"]
         assert row["previous_snapshot"] == document["PreviousAgentSnapshot"]
+        assert row["collected_at"] == COLLECTED
 
 
 def test_event_without_snapshots_is_still_an_event():
     document = hand_written_event(event_type="LOGOUT")
     document["CurrentAgentSnapshot"] = None
-    row = _as_dict(decode_agent_event(json.dumps(document).encode(), "s", "1", None))
+    row = _as_dict(decode_agent_event(json.dumps(document).encode(), "s", "1", None, None))
     assert row["agent_status_name"] is None and row["contacts"] == []
 
 
 def test_pretty_printed_json_is_compacted_for_json_lines():
     data = json.dumps(hand_written_event(), indent=2).encode()
-    encoded = msgspec.json.encode(decode_agent_event(data, "s", "1", None))
+    encoded = msgspec.json.encode(decode_agent_event(data, "s", "1", None, COLLECTED))
     assert b"\n" not in encoded
     assert json.loads(encoded)["contacts"] == [CONTACT]
 
@@ -140,13 +149,31 @@ def test_pretty_printed_json_is_compacted_for_json_lines():
 ])
 def test_what_is_not_an_agent_event(data):
     with pytest.raises(NotAnEvent):
-        decode_agent_event(data, "s", "1", None)
+        decode_agent_event(data, "s", "1", None, COLLECTED)
 
 
 def test_contact_record_decodes():
     record = {"ContactId": "c-1", "InstanceARN": INSTANCE, "Channel": "VOICE",
               "InitiationMethod": "INBOUND", "LastUpdateTimestamp": "2026-11-02T08:10:00Z",
               "Queue": {"Name": "Sales"}, "Agent": {"Username": "ada"}}
-    row = _as_dict(decode_contact_record(json.dumps(record).encode(), "s", "1", None))
+    row = _as_dict(decode_contact_record(json.dumps(record).encode(), "s", "1", ARRIVAL, COLLECTED))
+    assert list(row) == list(CONTACT_RECORD_SCHEMA["properties"])
     assert row["contact_id"] == "c-1" and row["instance_id"] == "11111111-1111-4111-8111-111111111111"
     assert row["queue"] == {"Name": "Sales"} and row["record"] == record
+    assert (row["approximate_arrival_timestamp"], row["collected_at"]) == (ARRIVAL, COLLECTED)
+
+
+@pytest.mark.parametrize("schema", [AGENT_EVENT_SCHEMA, CONTACT_RECORD_SCHEMA])
+def test_collected_at_is_the_last_column_a_nullable_timestamp(schema):
+    assert list(schema["properties"])[-1] == "collected_at"
+    assert schema["properties"]["collected_at"] == {"type": ["string", "null"], "format": "date-time"}
+    assert "collected_at" not in schema["required"]
+
+
+def test_collected_at_has_the_format_of_the_arrival_timestamp():
+    from datetime import UTC, datetime
+
+    collected = iso_utc(datetime(2026, 11, 25, 21, 40, 56, 123456, tzinfo=UTC))
+    assert collected == "2026-11-25T21:40:56.123Z"
+    row = _as_dict(decode_agent_event(json.dumps(hand_written_event()).encode(), "s", "1", None, collected))
+    assert row["collected_at"] == collected

@@ -7,13 +7,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
-from tck_helpers import event_ids
+from tck_helpers import assert_collected_between, event_ids, utc_now
 
 from tap_connect_kinesis.deadletter import DeadLetters
-from tap_connect_kinesis.events import decode_agent_event
+from tap_connect_kinesis.events import decode_agent_event, iso_utc
 from tap_connect_kinesis.reader import Reader, ReaderSettings, Source
 
 
@@ -185,10 +186,11 @@ class FakeKinesis:
         last = self.records[shard_id][-1]["SequenceNumber"] if self.records[shard_id] else "0"
         self.shards[shard_id]["SequenceNumberRange"]["EndingSequenceNumber"] = last
 
-    def put(self, shard_id: str, data: bytes) -> str:
+    def put(self, shard_id: str, data: bytes, arrival: datetime | None = None) -> str:
         self._sequence += 1
         sequence = str(self._sequence * 10**20)  # big numbers: compare as integers
-        self.records[shard_id].append({"SequenceNumber": sequence, "Data": data, "PartitionKey": "k"})
+        self.records[shard_id].append({"SequenceNumber": sequence, "Data": data, "PartitionKey": "k",
+                                       **({"ApproximateArrivalTimestamp": arrival} if arrival else {})})
         return sequence
 
     # -- the API --
@@ -274,6 +276,32 @@ def test_aws_closed_shards_are_read_to_their_end_before_their_children(tmp_path)
     assert max(order[f"b{n}"] for n in range(7)) < min(order[f"e2-{n}"] for n in range(4))
     assert fake.list_calls >= 4  # pages of two shards, and discovery when a shard closed
     assert source.positions["shard-e"]["sequence_number"] == fake.records["shard-e"][-1]["SequenceNumber"]
+
+
+def test_a_backlog_read_late_is_collected_at_the_read_time_not_its_arrival_time(tmp_path):
+    """Records that arrived six hours ago and are read only now (a collector that was down):
+    approximate_arrival_timestamp stays when Kinesis got them, collected_at is when the tap
+    read them, and it grows from one GetRecords answer to the next (the fake answers 3)."""
+    fake = FakeKinesis()
+    fake.add_shard("shard-a")
+    arrived = datetime.now(UTC) - timedelta(hours=6)
+    for n in range(7):
+        fake.put("shard-a", _event(f"old{n}", "agent-1"), arrival=arrived + timedelta(seconds=n))
+    started = utc_now()
+    reader, source = _reader(fake, "s", tmp_path)  # bounded: ends once at the tip
+    rows = _emitted(list(reader.cycles()))
+    finished = utc_now()
+
+    assert [r.event_id for r in rows] == [f"old{n}" for n in range(7)]
+    assert_collected_between(rows, started, finished)
+    for n, row in enumerate(rows):
+        assert row.approximate_arrival_timestamp == iso_utc(arrived + timedelta(seconds=n))
+        late = datetime.fromisoformat(row.collected_at) - datetime.fromisoformat(row.approximate_arrival_timestamp)
+        assert late > timedelta(hours=5, minutes=59)
+    collected = [r.collected_at for r in rows]
+    assert collected == sorted(collected)
+    assert collected[0] < collected[-1], "three answers, at least 0.2 s apart, have their own times"
+    assert source.positions["shard-a"]["sequence_number"] == fake.records["shard-a"][-1]["SequenceNumber"]
 
 
 def test_a_denied_call_names_the_iam_action(kinesis, tmp_path):

@@ -40,6 +40,12 @@ def meltano_jobs() -> set[str]:
     return {job["name"] for job in meltano_project()["jobs"]}
 
 
+def meltano_command(plugin: str, command: str) -> str:
+    """The arguments of a utility's command in meltano.yml (KeyError when it has none)."""
+    (utility,) = [u for u in meltano_project()["plugins"]["utilities"] if u["name"] == plugin]
+    return utility["commands"][command]["args"]
+
+
 def meltano_schedules() -> dict[str, str]:
     """job name → cron interval."""
     return {s["job"]: s["interval"] for s in meltano_project()["schedules"]}

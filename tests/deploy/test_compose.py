@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import yaml
-from deploy_files import DOCKER, WRITABLE_PATHS, meltano_jobs
+from deploy_files import DOCKER, WRITABLE_PATHS, meltano_command, meltano_jobs
 
 
 def compose() -> dict:
@@ -31,7 +31,10 @@ def test_compose_has_postgres_the_schedules_and_the_collector():
     assert jobs["history"] == "wfm-history"
     assert jobs["config"] == "wfm-config"
     assert jobs["adherence"] == "wfm-adherence"
-    assert jobs["adherence-marts"] == "wfm-adherence-marts"
+    assert jobs["marts-tests"] == "wfm-marts-tests"
+    marts = compose()["services"]["adherence-marts"]["command"]
+    assert marts == ["meltano", "invoke", "dbt-postgres:refresh-adherence"]
+    assert "--period 60" in meltano_command("dbt-postgres", "refresh-adherence")
     assert {j for j in jobs.values() if j} <= meltano_jobs()
 
 

@@ -19,6 +19,7 @@ from deploy_files import (
     by_name,
     documents,
     manifest_files,
+    meltano_command,
     meltano_jobs,
     meltano_schedules,
     pod_spec,
@@ -106,7 +107,7 @@ def _command(workload: dict) -> list[str]:
 def test_cronjobs_run_the_meltano_jobs_on_their_meltano_schedules_one_at_a_time():
     schedules = meltano_schedules()
     cronjobs = [w for w in workloads() if w["kind"] == "CronJob"]
-    assert {c["metadata"]["name"] for c in cronjobs} == {"wfm-history", "wfm-config"}
+    assert {c["metadata"]["name"] for c in cronjobs} == {"wfm-history", "wfm-config", "wfm-marts-tests"}
     for cronjob in cronjobs:
         args = _command(cronjob)
         assert args[:2] == ["meltano", "run"]
@@ -138,12 +139,13 @@ def test_the_collector_stops_gracefully_and_has_a_liveness_probe_on_its_health_f
     assert liveness["periodSeconds"] * liveness["failureThreshold"] >= 60
 
 
-def test_the_adherence_marts_run_once_a_minute_in_one_loop():
+def test_the_adherence_marts_run_once_a_minute_in_one_warm_loop():
     marts = by_name("wfm-adherence-marts")
     assert marts["spec"]["replicas"] == 1
     args = _command(marts)
-    assert args == ["wfm-every", "60", "meltano", "run", "wfm-adherence-marts"]
-    assert "wfm-adherence-marts" in meltano_jobs()
-    assert meltano_schedules()["wfm-adherence-marts"] == "* * * * *"
+    assert args == ["meltano", "invoke", "dbt-postgres:refresh-adherence"]
+    loop = meltano_command("dbt-postgres", "refresh-adherence")
+    assert "--period 60" in loop and meltano_command("dbt-postgres", "build-adherence").split(" ", 1)[1] in loop
+    assert meltano_schedules()["wfm-adherence-marts"] == "* * * * *"  # the same, for meltano's scheduler
     (container,) = pod_spec(marts)["containers"]
     assert container["livenessProbe"]["exec"]["command"][:2] == ["wfm-healthcheck", "/tmp/wfm/loop.alive"]

@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 import wfm_raw_fixtures as rf
+from wfm_dbt import PROJECT
 
 from connect_sim import truth
 
@@ -107,19 +108,45 @@ def check_interval_activity(day: rf.SimulatedDay, query) -> None:
         assert abs(expected.get(key, 0) - mart.get(key, 0)) <= 1.0, f"{key}: truth {expected.get(key)}, mart {mart.get(key)}"
 
 
+def _allowed_states() -> dict[str, set[str]]:
+    """The seed adherence_activity_allowed_states as shipped."""
+    allowed: dict[str, set[str]] = defaultdict(set)
+    lines = (PROJECT / "seeds" / "adherence_activity_allowed_states.csv").read_text().split()
+    for line in lines[1:]:
+        activity, state = line.split(",")
+        allowed[activity].add(state)
+    return allowed
+
+
 def check_adherence(day: rf.SimulatedDay, query) -> None:
-    """Scheduled seconds per agent × interval are the simulator's plan; adherent ≤ scheduled."""
-    end = day.start_ms + rf.DAY_MS
-    expected: dict[tuple, float] = defaultdict(float)
-    for s in truth.schedule(day.world, day.instance_id, day.start_ms, end):
-        t = s.start_ms
-        while t < s.end_ms:
+    """Per agent × interval up to "as of": scheduled seconds are the simulator's plan, and
+    adherent seconds (plan time spent in a state the activity allows) within 1 s of the
+    true timeline's."""
+    as_of = as_of_ms(query)
+    allowed = _allowed_states()
+    status_types = {s.name: s.status_type for s in day.world.directory.agent_statuses}
+    timeline = defaultdict(list)
+    for p in truth.state_timeline(day.world, day.instance_id, day.start_ms, as_of):
+        state = wfm_state_of(p.activity, status_types.get(p.status_name) if p.activity == "STATUS" else None)
+        timeline[p.user_id].append((p.start_ms, p.end_ms, state))
+    scheduled: dict[tuple, float] = defaultdict(float)
+    adherent: dict[tuple, float] = defaultdict(float)
+    for s in truth.schedule(day.world, day.instance_id, day.start_ms, as_of):
+        t, end = s.start_ms, min(s.end_ms, as_of)
+        while t < end:
             boundary = t - t % INTERVAL_MS + INTERVAL_MS
-            expected[(s.user_id, boundary - INTERVAL_MS)] += (min(boundary, s.end_ms) - t) / 1000
-            t = min(boundary, s.end_ms)
+            piece_end = min(boundary, end)
+            key = (s.user_id, boundary - INTERVAL_MS)
+            scheduled[key] += (piece_end - t) / 1000
+            for start, stop, state in timeline[s.user_id]:
+                if state in allowed[s.activity] and start < piece_end and stop > t:
+                    adherent[key] += (min(stop, piece_end) - max(start, t)) / 1000
+            t = piece_end
     rows = query("select agent_id, interval_start_at, scheduled_seconds, adherent_seconds, adherence_pct"
                  " from wfm.wfm_adherence")
-    mart = {(a, ms(t)): float(v) for a, t, v, _, _ in rows}
-    assert mart == expected
-    assert all(0 <= float(a) <= float(v) for _, _, v, a, _ in rows)
-    assert sum(float(a) for _, _, _, a, _ in rows) > 0.5 * sum(mart.values()), "agents mostly keep to the plan"
+    mart = {(a, ms(t)): (float(v), float(h)) for a, t, v, h, _ in rows}
+    assert {k: v for k, (v, _) in mart.items()} == dict(scheduled)
+    assert all(0 <= float(h) <= float(v) for _, _, v, h, _ in rows)
+    wrong = {k: (adherent.get(k, 0), h) for k, (_, h) in mart.items() if abs(adherent.get(k, 0) - h) > 1.0}
+    assert not wrong, f"adherent seconds (truth, mart) differ for {len(wrong)} pairs, e.g. {sorted(wrong.items())[:3]}"
+    assert sum(adherent.values()) > 0.5 * sum(scheduled.values()), "agents mostly keep to the plan"

@@ -1,7 +1,8 @@
-"""STAND-IN FOR THE TAPS: writes the raw Singer streams of a simulated contact centre.
+"""The raw Singer streams of a simulated contact centre, written straight to the warehouse.
 
-Until tap-amazon-connect / tap-connect-kinesis + target-postgres land, these tests build
-the raw layer themselves: one table per stream, the column names of
+The dbt tests build the raw layer themselves (fast, and with late, duplicated and re-read
+rows placed exactly; tests/e2e runs the real taps and target): one table per stream, the
+column names of
 ../shared/reference/wfm-tables.md (as the taps' schemas spell them), agent events
 flattened from the JSON documents Connect writes. Postgres gets timestamptz and jsonb
 columns (as target-postgres creates them); DuckDB gets ISO-8601 strings and JSON text, the
@@ -79,7 +80,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "agent_status_type": "text", "agent_status_start_timestamp": "timestamptz",
         "username": "text", "routing_profile_id": "text", "contacts": "jsonb",
         "current_snapshot": "jsonb", "previous_snapshot": "jsonb", "version": "text",
-        "shard_id": "text", "sequence_number": "text", "approximate_arrival_timestamp": "timestamptz"},
+        "shard_id": "text", "sequence_number": "text", "approximate_arrival_timestamp": "timestamptz",
+        "collected_at": "timestamptz"},
 }
 EXTRA_COLUMN = ("_tap_added_field", "text")
 
@@ -112,7 +114,9 @@ def simulate(hours: float = 24, seed: int = 7, agents: int = 20) -> SimulatedDay
     return day
 
 
-def event_row(document: str, sequence: int, arrival_ms: int) -> dict:
+def event_row(document: str, sequence: int, arrival_ms: int, collected_ms: int | None = None) -> dict:
+    """One agent_events row as the Kinesis tap writes it; collected (read by the tap)
+    shortly after its arrival in the stream unless `collected_ms` says when."""
     doc = json.loads(document)
     snap = doc.get("CurrentAgentSnapshot") or {}
     status = snap.get("AgentStatus") or {}
@@ -133,6 +137,7 @@ def event_row(document: str, sequence: int, arrival_ms: int) -> dict:
         "version": doc.get("Version"), "shard_id": "shardId-000000000000",
         "sequence_number": str(49_000_000_000_000_000_000_000_000_000_000_000_000_000_000 + sequence),
         "approximate_arrival_timestamp": ts(arrival_ms),
+        "collected_at": ts(collected_ms if collected_ms is not None else arrival_ms + 300),
     }
 
 
@@ -148,8 +153,8 @@ def agent_event_loads(day: SimulatedDay, split_ms: int | None = None, late_share
         if split_ms is None or event.timestamp_ms < split_ms:
             late = split_ms is not None and rng.random() < late_share
             if late:
-                # read late by the tap: same record (sequence number), loaded in the next batch
-                second.append(event_row(document, sequence, split_ms + 60_000))
+                # read late by the tap (a backlog): same record, loaded in the next batch
+                second.append(event_row(document, sequence, event.timestamp_ms + 800, split_ms + 60_000))
             else:
                 first.append(event_row(document, sequence, event.timestamp_ms + 800))
         else:

@@ -177,14 +177,17 @@
     {{ connect_wfm.to_utc_timestamp(column) }} >= {{ threshold }}
 {%- endmacro %}
 {% macro postgres__loaded_since(relation, column, threshold) -%}
-    {%- set ns = namespace(is_tz=false) -%}
+    {%- set ns = namespace(data_type='') -%}
     {%- if execute -%}
         {%- for c in adapter.get_columns_in_relation(relation) -%}
-            {%- if c.name == column and 'with time zone' in (c.data_type | lower) -%}{%- set ns.is_tz = true -%}{%- endif -%}
+            {%- if c.name == column -%}{%- set ns.data_type = c.data_type | lower -%}{%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- if ns.is_tz -%}
+    {%- if 'with time zone' in ns.data_type -%}
     {{ column }} >= ({{ threshold }} at time zone 'UTC')
+    {%- elif 'timestamp' in ns.data_type -%}
+    {#- target-postgres writes date-times as timestamp without time zone, in UTC -#}
+    {{ column }} >= {{ threshold }}
     {%- else -%}
     {{ connect_wfm.to_utc_timestamp(column) }} >= {{ threshold }}
     {%- endif -%}
@@ -212,4 +215,22 @@
     {%- else -%}
         cast({{ column }} as text)
     {%- endif -%}
+{%- endmacro %}
+
+{#- Session settings before each model (a pre-hook for every model, dbt_project.yml).
+    Postgres:
+    - no JIT: the planner prices the numbers query and the window-function chains at
+      millions of rows, so JIT compiled for seconds while an incremental run touches a few
+      thousand rows (measured: 2.1 s of JIT for a 2 ms query);
+    - UTC: target-postgres stores date-times as timestamp without time zone (UTC), which a
+      cast to timestamptz would read in the session's time zone;
+    - work_mem (var postgres_work_mem; null leaves the server's): full builds sort millions
+      of state pieces, which spill to disk at the default 4 MB. #}
+{% macro session_settings() -%}
+    {{ return(adapter.dispatch('session_settings', 'connect_wfm')()) }}
+{%- endmacro %}
+{% macro default__session_settings() -%}{%- endmacro %}
+{% macro postgres__session_settings() -%}
+    set jit = off; set timezone = 'UTC'
+    {%- if var('postgres_work_mem', none) %}; set work_mem = '{{ var('postgres_work_mem') }}'{% endif %}
 {%- endmacro %}

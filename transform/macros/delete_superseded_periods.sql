@@ -1,20 +1,22 @@
-{#- After an incremental run of wfm_agent_state_transaction: rows of a recomputed agent
-    that start at or after its first recomputed period and were not written by this run
-    no longer exist (a late event changed the timeline): delete them. -#}
-{% macro delete_superseded_periods(relation) %}
+{#- After an incremental run of wfm_agent_state_transaction (or int_agent_state_periods_split):
+    rows of a recomputed agent that start at or after its first recomputed period and were
+    not written by this run no longer exist (a late event changed the timeline): delete
+    them. recomputed_rows: which of this run's rows count as recomputed (a SQL condition;
+    default all). -#}
+{% macro delete_superseded_periods(relation, recomputed_rows='1 = 1') %}
     {%- if is_incremental() -%}
-        {{ return(adapter.dispatch('delete_superseded_periods', 'connect_wfm')(relation)) }}
+        {{ return(adapter.dispatch('delete_superseded_periods', 'connect_wfm')(relation, recomputed_rows)) }}
     {%- else -%}
         select 1 as nothing_to_delete
     {%- endif -%}
 {% endmacro %}
 
-{% macro default__delete_superseded_periods(relation) %}
+{% macro default__delete_superseded_periods(relation, recomputed_rows) %}
     delete from {{ relation }}
     using (
         select instance_id, agent_id, min(state_start_ms) as first_start_ms
         from {{ relation }}
-        where _wfm_invocation_id = '{{ invocation_id }}'
+        where _wfm_invocation_id = '{{ invocation_id }}' and {{ recomputed_rows }}
         group by instance_id, agent_id
     ) as recomputed
     where recomputed.instance_id = {{ relation.identifier }}.instance_id
@@ -23,13 +25,13 @@
       and {{ relation.identifier }}._wfm_invocation_id <> '{{ invocation_id }}'
 {% endmacro %}
 
-{% macro sqlserver__delete_superseded_periods(relation) %}
+{% macro sqlserver__delete_superseded_periods(relation, recomputed_rows) %}
     delete t
     from {{ relation }} as t
     inner join (
         select instance_id, agent_id, min(state_start_ms) as first_start_ms
         from {{ relation }}
-        where _wfm_invocation_id = '{{ invocation_id }}'
+        where _wfm_invocation_id = '{{ invocation_id }}' and {{ recomputed_rows }}
         group by instance_id, agent_id
     ) as recomputed
         on recomputed.instance_id = t.instance_id
@@ -38,12 +40,13 @@
     where t._wfm_invocation_id <> '{{ invocation_id }}'
 {% endmacro %}
 
-{#- After an incremental run of wfm_agent_interval_activity: the rows it wrote with 0
-    seconds (every state of a recomputed agent × interval is written, see the model). -#}
-{% macro delete_zero_activity_rows(relation) %}
+{#- After an incremental run: delete the rows this run wrote that match `condition` (the
+    placeholders of wfm_agent_interval_activity's zero states and wfm_adherence's pairs whose
+    schedule was removed, written so that delete+insert replaced the old rows). -#}
+{% macro delete_placeholder_rows(relation, condition) %}
     {%- if is_incremental() -%}
     delete from {{ relation }}
-    where _wfm_invocation_id = '{{ invocation_id }}' and state_seconds = 0
+    where _wfm_invocation_id = '{{ invocation_id }}' and {{ condition }}
     {%- else -%}
         select 1 as nothing_to_delete
     {%- endif -%}

@@ -1,7 +1,7 @@
 {{ config(materialized='table',
           indexes=connect_wfm.pg_indexes([{'columns': ['interval_idx'], 'unique': true}])) }}
 -- One row per UTC interval (var interval_minutes, default 15) from the earliest to the
--- latest moment the data covers (queue metrics, agent events, schedule). interval_idx
+-- latest moment the agent data covers (agent events, schedule, "as of"). interval_idx
 -- numbers intervals from the epoch, so splitting is integer arithmetic on epoch ms.
 {%- set interval_ms = var('interval_minutes', 15) * 60000 %}
 
@@ -10,10 +10,7 @@ with bounds as (
         min(lo_ms) as lo_ms,
         max(hi_ms) as hi_ms
     from (
-        select min(interval_start_ms) as lo_ms, max(interval_start_ms) as hi_ms
-        from {{ ref('stg_connect__queue_interval_metrics') }}
-        union all
-        select min(event_ms), max(event_ms)
+        select min(event_ms) as lo_ms, max(event_ms) as hi_ms
         from {{ ref('int_agent_event_snapshots') }}
         union all
         select min(start_ms), max(end_ms - 1)

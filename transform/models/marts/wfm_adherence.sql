@@ -1,18 +1,73 @@
-{{ config(indexes=connect_wfm.pg_indexes([{'columns': ['instance_id', 'agent_id', 'interval_start_at']}])) }}
--- One row per agent × interval with scheduled time (var schedule_relation, else the seed
--- example_schedule): the schedule cut at interval boundaries, compared with the actual
--- state pieces of int_agent_state_periods_split.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['instance_id', 'agent_id', 'interval_start_at'],
+        on_schema_change='append_new_columns',
+        indexes=connect_wfm.pg_indexes([
+            {'columns': ['instance_id', 'agent_id', 'interval_start_at'], 'unique': true},
+            {'columns': ['interval_start_at']},
+            {'columns': ['_wfm_split_written_through']},
+        ]),
+        post_hook=["{{ connect_wfm.delete_placeholder_rows(this, 'scheduled_seconds = 0') }}"],
+    )
+}}
+-- One row per agent × interval with scheduled time up to "as of" (var schedule_relation,
+-- else the seed example_schedule): the schedule cut at interval boundaries and at "as of"
+-- (the current interval holds the time so far; future intervals have no row yet), compared
+-- with the actual state pieces of int_agent_state_periods_split.
 --   adherent_seconds          scheduled time spent in a wfm_state the seed
 --                             adherence_activity_allowed_states allows for the activity
 --   out_of_adherence_seconds  scheduled_seconds - adherent_seconds
 --   adherence_pct             100 * adherent / scheduled
 --   conformance_pct           100 * logged-in seconds / scheduled seconds of the interval
---                             (NULL where nothing is scheduled)
+-- Incremental: the agent × interval pairs with state pieces written since the last run,
+-- plus every pair of the trailing var adherence_schedule_window_hours (schedule edits
+-- there are picked up; a pair whose schedule was removed is deleted by the post-hook).
+-- A schedule edited further back needs `dbt build --full-refresh -s wfm_adherence`.
 {%- set interval_ms = var('interval_minutes', 15) * 60000 %}
+{%- set window_ms = var('adherence_schedule_window_hours', 48) * 3600000 %}
 
-with schedule as (
+with as_of as (
+    {{ connect_wfm.as_of_ms_query() }}
+),
+
+schedule as (
     select * from {{ ref('stg_wfm__schedule') }} where agent_id is not null
 ),
+
+{% if is_incremental() %}
+window_start as (
+    select {{ connect_wfm.int_div('as_of_ms - ' ~ window_ms, interval_ms) }} as interval_idx from as_of
+),
+
+touched as (
+    -- pairs with actual state pieces written since the last run
+    select distinct instance_id, agent_id, interval_idx
+    from {{ ref('int_agent_state_periods_split') }}
+    where _wfm_written_at > {{ connect_wfm.watermark(this, '_wfm_split_written_through') }}
+    union
+    -- the scheduled pairs of the window
+    select s.instance_id, s.agent_id, c.interval_idx
+    from schedule as s
+    inner join {{ ref('int_interval_calendar') }} as c
+        on c.interval_idx between {{ connect_wfm.int_div('s.start_ms', interval_ms) }}
+                              and {{ connect_wfm.int_div('s.end_ms - 1', interval_ms) }}
+    where c.interval_idx >= (select interval_idx from window_start)
+    union
+    -- the pairs of the window written before (their schedule may be gone)
+    select instance_id, agent_id, {{ connect_wfm.int_div(connect_wfm.epoch_ms('interval_start_at'), interval_ms) }}
+    from {{ this }}
+    where interval_start_at >= (
+        select {{ connect_wfm.from_epoch_ms('interval_idx * ' ~ interval_ms) }} from window_start)
+),
+
+recomputed_schedule as (
+    select s.*
+    from schedule as s
+    where s.end_ms > (select min(interval_idx) * {{ interval_ms }} from touched)
+),
+{% endif %}
 
 schedule_pieces as (
     select
@@ -22,11 +77,27 @@ schedule_pieces as (
         c.interval_idx,
         c.interval_start_at,
         case when s.start_ms > c.interval_start_ms then s.start_ms else c.interval_start_ms end as piece_start_ms,
-        case when s.end_ms < c.interval_end_ms then s.end_ms else c.interval_end_ms end as piece_end_ms
+        case
+            when s.end_ms <= c.interval_end_ms and s.end_ms <= as_of.as_of_ms then s.end_ms
+            when c.interval_end_ms <= as_of.as_of_ms then c.interval_end_ms
+            else as_of.as_of_ms
+        end as piece_end_ms
+    {% if is_incremental() %}
+    from recomputed_schedule as s
+    {% else %}
     from schedule as s
+    {% endif %}
     inner join {{ ref('int_interval_calendar') }} as c
         on c.interval_idx between {{ connect_wfm.int_div('s.start_ms', interval_ms) }}
                               and {{ connect_wfm.int_div('s.end_ms - 1', interval_ms) }}
+    cross join as_of
+    where c.interval_start_ms < as_of.as_of_ms
+      and s.start_ms < as_of.as_of_ms
+    {% if is_incremental() %}
+      and exists (
+          select 1 from touched as t
+          where t.instance_id = s.instance_id and t.agent_id = s.agent_id and t.interval_idx = c.interval_idx)
+    {% endif %}
 ),
 
 actual_pieces as (
@@ -42,15 +113,22 @@ allowed as (
     select activity, wfm_state from {{ ref('adherence_activity_allowed_states') }}
 ),
 
-adherent as (
+-- every figure of a pair as its own row, summed per pair below: one aggregation instead of
+-- joins between aggregates (whose row estimates the planner gets badly wrong)
+figures as (
     select
-        s.instance_id,
-        s.agent_id,
-        s.interval_idx,
-        sum(
-            (case when a.piece_end_ms < s.piece_end_ms then a.piece_end_ms else s.piece_end_ms end)
-            - (case when a.piece_start_ms > s.piece_start_ms then a.piece_start_ms else s.piece_start_ms end)
-        ) as adherent_ms
+        instance_id, agent_id, interval_idx, activity,
+        piece_end_ms - piece_start_ms as scheduled_ms,
+        0 as adherent_ms,
+        0 as logged_in_ms
+    from schedule_pieces
+    union all
+    select
+        s.instance_id, s.agent_id, s.interval_idx, cast(null as {{ dbt.type_string() }}),
+        0,
+        (case when a.piece_end_ms < s.piece_end_ms then a.piece_end_ms else s.piece_end_ms end)
+        - (case when a.piece_start_ms > s.piece_start_ms then a.piece_start_ms else s.piece_start_ms end),
+        0
     from schedule_pieces as s
     inner join actual_pieces as a
         on a.instance_id = s.instance_id
@@ -60,43 +138,48 @@ adherent as (
        and a.piece_end_ms > s.piece_start_ms
     inner join allowed
         on allowed.activity = s.activity and allowed.wfm_state = a.wfm_state
-    group by s.instance_id, s.agent_id, s.interval_idx
+    union all
+    select instance_id, agent_id, interval_idx, cast(null as {{ dbt.type_string() }}), 0, 0, piece_end_ms - piece_start_ms
+    from actual_pieces
+    where activity <> 'LOGGED_OUT'
+    {% if is_incremental() %}
+    union all
+    -- written before, nothing scheduled now: a row of zeros the post-hook deletes
+    select t.instance_id, t.agent_id, t.interval_idx, cast(null as {{ dbt.type_string() }}), 0, 0, 0
+    from touched as t
+    where exists (
+        select 1 from {{ this }} as w
+        where w.instance_id = t.instance_id and w.agent_id = t.agent_id
+          and w.interval_start_at = {{ connect_wfm.from_epoch_ms('t.interval_idx * ' ~ interval_ms) }})
+    {% endif %}
 ),
 
-scheduled as (
+per_pair as (
     select
         instance_id,
         agent_id,
         interval_idx,
-        interval_start_at,
-        sum(piece_end_ms - piece_start_ms) as scheduled_ms,
+        sum(scheduled_ms) as scheduled_ms,
+        sum(adherent_ms) as adherent_ms,
+        sum(logged_in_ms) as logged_in_ms,
         min(activity) as first_activity,
         count(distinct activity) as activity_count
-    from schedule_pieces
-    group by instance_id, agent_id, interval_idx, interval_start_at
-),
-
-logged_in as (
-    select instance_id, agent_id, interval_idx, sum(piece_end_ms - piece_start_ms) as logged_in_ms
-    from actual_pieces
-    where activity <> 'LOGGED_OUT'
+    from figures
     group by instance_id, agent_id, interval_idx
 )
 
 select
-    s.instance_id,
-    s.agent_id,
-    s.interval_start_at,
-    {{ connect_wfm.from_epoch_ms('(s.interval_idx + 1) * ' ~ interval_ms) }} as interval_end_at,
-    case when s.activity_count = 1 then s.first_activity else 'MIXED' end as scheduled_activity,
-    cast(s.scheduled_ms / 1000.0 as {{ dbt.type_numeric() }}) as scheduled_seconds,
-    cast(coalesce(o.adherent_ms, 0) / 1000.0 as {{ dbt.type_numeric() }}) as adherent_seconds,
-    cast((s.scheduled_ms - coalesce(o.adherent_ms, 0)) / 1000.0 as {{ dbt.type_numeric() }}) as out_of_adherence_seconds,
-    cast(coalesce(l.logged_in_ms, 0) / 1000.0 as {{ dbt.type_numeric() }}) as logged_in_seconds,
-    cast(100.0 * coalesce(o.adherent_ms, 0) / nullif(s.scheduled_ms, 0) as {{ connect_wfm.type_double() }}) as adherence_pct,
-    cast(100.0 * coalesce(l.logged_in_ms, 0) / nullif(s.scheduled_ms, 0) as {{ connect_wfm.type_double() }}) as conformance_pct
-from scheduled as s
-left join adherent as o
-    on o.instance_id = s.instance_id and o.agent_id = s.agent_id and o.interval_idx = s.interval_idx
-left join logged_in as l
-    on l.instance_id = s.instance_id and l.agent_id = s.agent_id and l.interval_idx = s.interval_idx
+    instance_id,
+    agent_id,
+    {{ connect_wfm.from_epoch_ms('interval_idx * ' ~ interval_ms) }} as interval_start_at,
+    {{ connect_wfm.from_epoch_ms('(interval_idx + 1) * ' ~ interval_ms) }} as interval_end_at,
+    case when activity_count = 1 then first_activity when activity_count > 1 then 'MIXED' end as scheduled_activity,
+    cast(scheduled_ms / 1000.0 as {{ dbt.type_numeric() }}) as scheduled_seconds,
+    cast(adherent_ms / 1000.0 as {{ dbt.type_numeric() }}) as adherent_seconds,
+    cast((scheduled_ms - adherent_ms) / 1000.0 as {{ dbt.type_numeric() }}) as out_of_adherence_seconds,
+    cast(logged_in_ms / 1000.0 as {{ dbt.type_numeric() }}) as logged_in_seconds,
+    cast(100.0 * adherent_ms / nullif(scheduled_ms, 0) as {{ connect_wfm.type_double() }}) as adherence_pct,
+    cast(100.0 * logged_in_ms / nullif(scheduled_ms, 0) as {{ connect_wfm.type_double() }}) as conformance_pct,
+    (select max(_wfm_written_at) from {{ ref('int_agent_state_periods_split') }}) as _wfm_split_written_through,
+    cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id
+from per_pair

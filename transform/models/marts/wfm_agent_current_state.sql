@@ -3,7 +3,7 @@
 with open_periods as (
     select *
     from {{ ref('wfm_agent_state_transaction') }}
-    where state_end_at is null
+    where state_end_ms is null
 ),
 
 last_events as (

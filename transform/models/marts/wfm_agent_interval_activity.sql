@@ -6,8 +6,9 @@
         indexes=connect_wfm.pg_indexes([
             {'columns': ['instance_id', 'agent_id', 'interval_start_at', 'wfm_state'], 'unique': true},
             {'columns': ['_wfm_invocation_id']},
+            {'columns': ['_wfm_split_written_through']},
         ]),
-        post_hook=["{{ connect_wfm.delete_zero_activity_rows(this) }}"],
+        post_hook=["{{ connect_wfm.delete_placeholder_rows(this, 'state_seconds = 0') }}"],
     )
 }}
 -- depends_on: {{ ref('connect_status_wfm_state_map') }}
@@ -26,9 +27,7 @@ with
 touched as (
     select distinct instance_id, agent_id, interval_idx
     from {{ ref('int_agent_state_periods_split') }}
-    where _wfm_written_at > (
-        select coalesce(max(w._wfm_split_written_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from {{ this }} as w)
+    where _wfm_written_at > {{ connect_wfm.watermark(this, '_wfm_split_written_through') }}
 ),
 
 pieces as (

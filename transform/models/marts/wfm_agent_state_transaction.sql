@@ -8,6 +8,7 @@
             {'columns': ['instance_id', 'agent_id', 'state_start_ms'], 'unique': true},
             {'columns': ['_wfm_invocation_id']},
             {'columns': ['_wfm_loaded_through']},
+            {'columns': ['state_end_ms']},
         ]),
         post_hook=["{{ connect_wfm.delete_superseded_periods(this) }}"],
     )
@@ -24,10 +25,7 @@ with
 new_events as (
     select instance_id, agent_id, min(event_ms) as min_new_event_ms
     from {{ ref('int_agent_event_snapshots') }}
-    where _wfm_staged_at > (
-        select coalesce(max(w._wfm_loaded_through), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from {{ this }} as w
-    )
+    where _wfm_staged_at > {{ connect_wfm.watermark(this, '_wfm_loaded_through') }}
     group by instance_id, agent_id
 ),
 

@@ -3,9 +3,11 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['instance_id', 'queue_id', 'channel', 'interval_start_at'],
+        on_schema_change='append_new_columns',
         indexes=connect_wfm.pg_indexes([
             {'columns': ['instance_id', 'queue_id', 'channel', 'interval_start_at'], 'unique': true},
             {'columns': ['instance_id', 'interval_start_at']},
+            {'columns': ['_wfm_metrics_staged_through']},
         ]),
     )
 }}
@@ -19,52 +21,92 @@
 --   abandon_rate_pct       = 100 * contacts_abandoned / contacts_offered
 --   avg_abandon_time_seconds = abandon_time_seconds / contacts_abandoned
 -- Incremental: per instance, the grid is rebuilt from the earliest interval of the metric
--- rows collected since the last run (the tap re-reads a trailing window); from the start
--- when a queue × channel is new (it needs its zero rows back in time).
+-- rows staged since the last run (the tap re-reads a trailing window); a queue × channel
+-- new to this table from the instance's first interval (its zero rows back in time).
 {%- set interval_ms = var('interval_minutes', 15) * 60000 %}
 
-with metrics as (
-    select * from {{ ref('stg_connect__queue_interval_metrics') }}
-),
+{%- set metrics = ref('stg_connect__queue_interval_metrics') %}
+{#- referenced directly, not as a CTE: Postgres would materialize a CTE used several times #}
 
+with
+
+-- every queue × channel the metrics ever mention, with its instance's range
 queue_channels as (
-    select distinct instance_id, queue_id, channel from metrics
+    select instance_id, queue_id, channel,
+           min(interval_start_ms) as first_ms,
+           max(interval_start_ms) as last_ms,
+           max(service_level_threshold_seconds) as service_level_threshold_seconds
+    from {{ metrics }}
+    group by instance_id, queue_id, channel
 ),
-
-{% if is_incremental() %}
-known_combinations as (
-    select distinct instance_id, queue_id, channel from {{ this }}
-),
-
-last_collected as (
-    select instance_id, max(collected_at) as collected_at from {{ this }} group by instance_id
-),
-
-recompute_from as (
-    select
-        m.instance_id,
-        min(case
-            when k.queue_id is null then -1
-            when l.collected_at is null or m.collected_at > l.collected_at then m.interval_start_ms
-        end) as from_ms
-    from metrics as m
-    left join known_combinations as k
-        on k.instance_id = m.instance_id and k.queue_id = m.queue_id and k.channel = m.channel
-    left join last_collected as l
-        on l.instance_id = m.instance_id
-    group by m.instance_id
-),
-{% endif %}
 
 instance_ranges as (
     select
         instance_id,
-        {{ connect_wfm.int_div('min(interval_start_ms)', interval_ms) }} as first_idx,
-        {{ connect_wfm.int_div('max(interval_start_ms)', interval_ms) }} as last_idx,
+        {{ connect_wfm.int_div('min(first_ms)', interval_ms) }} as first_idx,
+        {{ connect_wfm.int_div('max(last_ms)', interval_ms) }} as last_idx,
         max(service_level_threshold_seconds) as service_level_threshold_seconds
-    from metrics
+    from queue_channels
     group by instance_id
 ),
+
+{% if is_incremental() %}
+changed as (
+    select instance_id, queue_id, channel, min(interval_start_ms) as first_changed_ms
+    from {{ metrics }}
+    where _wfm_staged_at > {{ connect_wfm.watermark(this, '_wfm_metrics_staged_through') }}
+    group by instance_id, queue_id, channel
+),
+
+new_queue_channels as (
+    -- a queue × channel this table has never seen: its zero rows reach back to the start
+    select c.instance_id, c.queue_id, c.channel
+    from changed as c
+    where not exists (
+        select 1 from {{ this }} as t
+        where t.instance_id = c.instance_id and t.queue_id = c.queue_id and t.channel = c.channel)
+),
+
+recompute_ranges as (
+    -- per instance, every queue × channel from the earliest changed interval (new intervals
+    -- at the end give every queue × channel its zero rows)
+    select
+        r.instance_id,
+        r.first_idx,
+        {{ connect_wfm.int_div('min(c.first_changed_ms)', interval_ms) }} as from_idx,
+        r.last_idx,
+        r.service_level_threshold_seconds
+    from instance_ranges as r
+    inner join changed as c on c.instance_id = r.instance_id
+    group by r.instance_id, r.first_idx, r.last_idx, r.service_level_threshold_seconds
+),
+
+queue_channel_ranges as (
+    select
+        qc.instance_id,
+        qc.queue_id,
+        qc.channel,
+        case when n.queue_id is not null then r.first_idx else r.from_idx end as from_idx,
+        r.last_idx,
+        r.service_level_threshold_seconds
+    from queue_channels as qc
+    inner join recompute_ranges as r on r.instance_id = qc.instance_id
+    left join new_queue_channels as n
+        on n.instance_id = qc.instance_id and n.queue_id = qc.queue_id and n.channel = qc.channel
+),
+{% else %}
+queue_channel_ranges as (
+    select
+        qc.instance_id,
+        qc.queue_id,
+        qc.channel,
+        r.first_idx as from_idx,
+        r.last_idx,
+        r.service_level_threshold_seconds
+    from queue_channels as qc
+    inner join instance_ranges as r on r.instance_id = qc.instance_id
+),
+{% endif %}
 
 numbers as (
     {{ connect_wfm.numbers_query(var('calendar_digits', 5)) }}
@@ -74,16 +116,25 @@ numbers as (
 -- marts build without agent events.
 grid as (
     select
-        qc.instance_id,
-        qc.queue_id,
-        qc.channel,
-        {{ connect_wfm.from_epoch_ms('(r.first_idx + n.n) * ' ~ interval_ms) }} as interval_start_at,
-        {{ connect_wfm.from_epoch_ms('(r.first_idx + n.n + 1) * ' ~ interval_ms) }} as interval_end_at,
-        cast((r.first_idx + n.n) * {{ interval_ms }} as bigint) as interval_start_ms,
-        r.service_level_threshold_seconds
-    from queue_channels as qc
-    inner join instance_ranges as r on r.instance_id = qc.instance_id
-    inner join numbers as n on n.n <= r.last_idx - r.first_idx
+        qr.instance_id,
+        qr.queue_id,
+        qr.channel,
+        {{ connect_wfm.from_epoch_ms('(qr.from_idx + n.n) * ' ~ interval_ms) }} as interval_start_at,
+        {{ connect_wfm.from_epoch_ms('(qr.from_idx + n.n + 1) * ' ~ interval_ms) }} as interval_end_at,
+        cast((qr.from_idx + n.n) * {{ interval_ms }} as bigint) as interval_start_ms,
+        qr.service_level_threshold_seconds
+    from queue_channel_ranges as qr
+    inner join numbers as n on n.n <= qr.last_idx - qr.from_idx
+),
+
+grid_metrics as (
+    select m.*
+    from {{ metrics }} as m
+    inner join queue_channel_ranges as qr
+        on qr.instance_id = m.instance_id
+       and qr.queue_id = m.queue_id
+       and qr.channel = m.channel
+       and m.interval_start_ms >= qr.from_idx * {{ interval_ms }}
 ),
 
 zones as (
@@ -115,7 +166,7 @@ filled as (
         {{ connect_wfm.bool_of('m.queue_id is not null') }} as has_source_row,
         cast(coalesce(zones.time_zone, '{{ var("default_site_time_zone", "UTC") }}') as {{ dbt.type_string() }}) as site_time_zone
     from grid as g
-    left join metrics as m
+    left join grid_metrics as m
         on m.instance_id = g.instance_id
        and m.queue_id = g.queue_id
        and m.channel = g.channel
@@ -130,5 +181,6 @@ select
     cast(queue_answer_time_seconds / nullif(contacts_handled, 0) as {{ connect_wfm.type_double() }}) as asa_seconds,
     cast(100.0 * contacts_answered_in_threshold / nullif(contacts_offered, 0) as {{ connect_wfm.type_double() }}) as service_level_pct,
     cast(100.0 * contacts_abandoned / nullif(contacts_offered, 0) as {{ connect_wfm.type_double() }}) as abandon_rate_pct,
-    cast(abandon_time_seconds / nullif(contacts_abandoned, 0) as {{ connect_wfm.type_double() }}) as avg_abandon_time_seconds
+    cast(abandon_time_seconds / nullif(contacts_abandoned, 0) as {{ connect_wfm.type_double() }}) as avg_abandon_time_seconds,
+    (select max(_wfm_staged_at) from {{ ref('stg_connect__queue_interval_metrics') }}) as _wfm_metrics_staged_through
 from filled

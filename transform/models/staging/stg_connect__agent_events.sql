@@ -5,6 +5,7 @@
         indexes=connect_wfm.pg_indexes([
             {'columns': ['event_id'], 'unique': true},
             {'columns': ['_wfm_staged_at']},
+            {'columns': ['source_loaded_at']},
         ]),
     )
 }}
@@ -13,13 +14,12 @@
 -- loaded since the newest one staged (minus a look-back) and appends those not staged yet.
 -- `_wfm_staged_at` marks the run that staged a row: the models downstream pick up new
 -- events by it.
-{%- set loaded_col = var('agent_events_loaded_at_column', 'approximate_arrival_timestamp') %}
-{%- set threshold %}(
-        select coalesce(
-            {{ dbt.dateadd('minute', -1 * var('agent_events_lookback_minutes', 1500), 'max(w.source_loaded_at)') }},
-            cast('1900-01-01' as {{ dbt.type_timestamp() }}))
-        from {{ this }} as w
-    ){%- endset %}
+{%- set loaded_col = var('agent_events_loaded_at_column', 'collected_at') %}
+{%- if is_incremental() %}
+    {%- set threshold = connect_wfm.inline_scalar(
+        "select coalesce(" ~ dbt.dateadd('minute', -1 * var('agent_events_lookback_minutes', 60), 'max(w.source_loaded_at)')
+        ~ ", cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")) from " ~ this ~ " as w", dbt.type_timestamp()) %}
+{%- endif %}
 
 with raw_events as (
     select

@@ -1,5 +1,29 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['instance_id', 'queue_id', 'channel', 'interval_start_at'],
+        on_schema_change='append_new_columns',
+        indexes=connect_wfm.pg_indexes([
+            {'columns': ['instance_id', 'queue_id', 'channel', 'interval_start_at'], 'unique': true},
+            {'columns': ['instance_id', 'queue_id', 'channel', 'interval_start_ms']},
+            {'columns': ['collected_at']},
+            {'columns': ['_wfm_staged_at']},
+        ]),
+    )
+}}
 -- One row per instance × queue × channel × interval_start: the tap re-reads a trailing
 -- window, so the newest collected_at wins. Counts and sums only (see wfm-tables.md).
+-- Incremental: each run reads the raw rows collected since the newest one staged (minus a
+-- look-back, var queue_metrics_lookback_minutes) and replaces the staged rows they are
+-- newer than; a re-read that brings nothing newer writes nothing. `_wfm_staged_at` marks
+-- the run that staged a row: wfm_interval_volume recomputes from the rows it marks.
+{%- if is_incremental() %}
+    {%- set threshold = connect_wfm.inline_scalar(
+        "select coalesce(" ~ dbt.dateadd('minute', -1 * var('queue_metrics_lookback_minutes', 180), 'max(w.collected_at)')
+        ~ ", cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")) from " ~ this ~ " as w", dbt.type_timestamp()) %}
+{%- endif %}
+
 with typed as (
     select
         cast(instance_id as {{ dbt.type_string() }}) as instance_id,
@@ -23,6 +47,9 @@ with typed as (
         cast(api_version as {{ dbt.type_string() }}) as api_version,
         {{ connect_wfm.to_utc_timestamp('collected_at') }} as collected_at
     from {{ source('connect', 'queue_interval_metrics') }}
+    {% if is_incremental() %}
+    where {{ connect_wfm.loaded_since(source('connect', 'queue_interval_metrics'), 'collected_at', threshold) }}
+    {% endif %}
 ),
 
 ranked as (
@@ -41,6 +68,16 @@ select
     contacts_offered, contacts_handled, contacts_abandoned, contacts_answered_in_threshold,
     service_level_threshold_seconds, handle_time_seconds, talk_time_seconds, hold_time_seconds,
     after_contact_work_seconds, queue_answer_time_seconds, abandon_time_seconds,
-    contacts_transferred_out, max_queued_seconds, api_version, collected_at
+    contacts_transferred_out, max_queued_seconds, api_version, collected_at,
+    cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _wfm_staged_at
 from ranked
 where row_rank = 1
+{% if is_incremental() %}
+  and not exists (
+      select 1 from {{ this }} as staged
+      where staged.instance_id = ranked.instance_id
+        and staged.queue_id = ranked.queue_id
+        and staged.channel = ranked.channel
+        and staged.interval_start_at = ranked.interval_start_at
+        and staged.collected_at >= ranked.collected_at)
+{% endif %}
