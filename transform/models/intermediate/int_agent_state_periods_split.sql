@@ -30,11 +30,13 @@ with as_of as (
 ),
 
 {% if is_incremental() %}
-{#- every row a run writes carries that run's watermarks: read them off the newest row #}
+{#- every row a run writes carries that run's watermarks: read them off the newest row
+    (1900-01-01 when it has none: every period is then cut again whole) #}
 previous_run as (
     select
-        {{ connect_wfm.inline_scalar(connect_wfm.first_row_query(
-               '_wfm_state_loaded_through', this, '_wfm_written_at desc'), dbt.type_timestamp()) }}
+        {{ connect_wfm.inline_scalar(
+               "select coalesce((" ~ connect_wfm.first_row_query('_wfm_state_loaded_through', this, '_wfm_written_at desc')
+               ~ "), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ "))", dbt.type_timestamp()) }}
             as state_loaded_through,
         {{ connect_wfm.inline_scalar(connect_wfm.first_row_query(
                '_wfm_as_of_ms', this, '_wfm_written_at desc'), 'bigint') }} as as_of_ms
@@ -58,9 +60,8 @@ periods as (
         t.is_productive,
         t.source_status_name,
         {% if is_incremental() -%}
-        case when t._wfm_loaded_through > p.state_loaded_through or p.state_loaded_through is null
-             then 1 else 0 end as is_resplit,
-        case when t._wfm_loaded_through > p.state_loaded_through or p.state_loaded_through is null
+        case when t._wfm_loaded_through > p.state_loaded_through then 1 else 0 end as is_resplit,
+        case when t._wfm_loaded_through > p.state_loaded_through
                   or p.as_of_ms is null or p.as_of_ms < t.state_start_ms
              then t.state_start_ms else p.as_of_ms end as split_from_ms
         {%- else -%}
@@ -72,7 +73,6 @@ periods as (
     cross join previous_run as p
     where t.state_end_ms is null
        or t._wfm_loaded_through > p.state_loaded_through
-       or p.state_loaded_through is null
     {% endif %}
 ),
 
