@@ -50,6 +50,12 @@ def test_build_on_postgres_matches_the_truth(day, postgres_database, tmp_path):
             return conn.execute(sql).fetchall()
 
         _check_all(day, query)
+        # the logged-in check catches an interval whose states no longer add up
+        conn.execute("update wfm.wfm_agent_interval_activity set state_seconds = state_seconds + 5 "
+                     "where ctid = (select ctid from wfm.wfm_agent_interval_activity limit 1)")
+    check = ["test", "--select", "assert_interval_activity_adds_up_to_logged_in_seconds"]
+    result = run_dbt(check, tmp_path, postgres_env(postgres_database), check=False)
+    assert result.returncode == 1 and "Got 1 result" in result.stdout, result.stdout[-3000:]
 
 
 def test_build_on_duckdb_matches_the_truth(day, tmp_path):

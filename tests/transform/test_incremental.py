@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import wfm_checks as checks
 import wfm_raw_fixtures as rf
-from wfm_dbt import duckdb_env, postgres_env, run_dbt
+from wfm_dbt import PROJECT, duckdb_env, postgres_env, run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -14,6 +14,7 @@ COMPARED = ("instance_id, agent_id, state_start_at, state_end_at, duration_secon
             "source_status_name, activity, contact_id, channel, queue_id, source_event_id")
 SELECT_MODELS: list[str] = []  # the whole project
 NEW_CHANNEL = "EMAIL"
+SCHEDULE_RELATION = "wfm_input.schedule"
 
 
 def _loads(day: rf.SimulatedDay):
@@ -71,18 +72,71 @@ def _assert_incremental_equals_full(day, query, run) -> None:
     assert incremental[3] == full[3], "wfm_adherence"
 
 
+def _write_schedule(conn) -> None:
+    """The example schedule as the operator's own table (var schedule_relation), to edit."""
+    conn.execute("create schema if not exists wfm_input")
+    conn.execute(f"create table {SCHEDULE_RELATION} (instance_id text, agent text, activity text,"
+                 " start_at timestamptz, end_at timestamptz)")
+    with conn.cursor().copy(f"copy {SCHEDULE_RELATION} from stdin with (format csv, header true)") as copy:
+        copy.write((PROJECT / "seeds" / "example_schedule.csv").read_bytes())
+
+
+def _assert_schedule_edits_are_picked_up(conn, run) -> None:
+    """Within the schedule window an incremental run recomputes the pairs whose schedule
+    changed, and only those: the result equals a full refresh."""
+    def query(sql: str) -> list[tuple]:
+        return conn.execute(sql).fetchall()
+
+    def run_adherence(*args: str) -> int:
+        """Runs wfm_adherence; how many rows the run wrote."""
+        known = ", ".join(f"'{i}'" for (i,) in query("select distinct _wfm_invocation_id from wfm.wfm_adherence"))
+        run(["run", *args, "--select", "wfm_adherence"])
+        return query(f"select count(*) from wfm.wfm_adherence where _wfm_invocation_id not in ({known})")[0][0]
+
+    before = _snapshot(query)[3]
+    # a table from before the fingerprints: its pairs are recomputed once
+    conn.execute("alter table wfm.wfm_adherence drop column _wfm_schedule_fingerprint")
+    assert run_adherence() > 0
+    assert _snapshot(query)[3] == before
+    assert run_adherence() == 0, "nothing changed, yet the incremental run rewrote pairs"
+    assert _snapshot(query)[3] == before
+
+    # a block becomes a meeting, another is dropped, a third ends 10 minutes early
+    blocks = query(f"select agent, start_at from {SCHEDULE_RELATION} where activity = 'OPEN' order by start_at, agent")
+    (a1, s1), (a2, s2), (a3, s3) = blocks[0], blocks[len(blocks) // 2], blocks[-1]
+    edits = [f"update {SCHEDULE_RELATION} set activity = 'MEETING' where agent = '{a1}' and start_at = '{s1}'",
+             f"delete from {SCHEDULE_RELATION} where agent = '{a2}' and start_at = '{s2}'",
+             f"update {SCHEDULE_RELATION} set end_at = end_at - interval '10 minutes'"
+             f" where agent = '{a3}' and start_at = '{s3}'"]
+    assert all(conn.execute(edit).rowcount == 1 for edit in edits)
+    rewritten = run_adherence()
+    edited = _snapshot(query)[3]
+    assert edited != before
+    assert 0 < rewritten < len(before) / 4, "the run recomputed more than the edited pairs"
+    run_adherence("--full-refresh")
+    assert _snapshot(query)[3] == edited, "wfm_adherence after schedule edits"
+
+
 def test_incremental_equals_full_refresh_on_postgres(day, postgres_database, tmp_path):
     tables, second = _loads(day)
-    env = postgres_env(postgres_database)
+    env = {**postgres_env(postgres_database), "WFM_SCHEDULE_RELATION": SCHEDULE_RELATION}
     with postgres_database.connect() as conn:
         rf.write_postgres(conn, tables)
+        _write_schedule(conn)
     run_dbt(["build", *SELECT_MODELS], tmp_path, env)
     with postgres_database.connect() as conn:
         before = conn.execute("select count(*) from wfm.wfm_agent_state_transaction").fetchone()[0]
         assert before > 0
         rf.write_postgres(conn, second, append=True)
-        _assert_incremental_equals_full(day, lambda sql: conn.execute(sql).fetchall(),
-                                        lambda args: run_dbt(args, tmp_path, env))
+
+        def query(sql: str) -> list[tuple]:
+            return conn.execute(sql).fetchall()
+
+        def run(args: list[str]) -> None:
+            run_dbt(args, tmp_path, env)
+
+        _assert_incremental_equals_full(day, query, run)
+        _assert_schedule_edits_are_picked_up(conn, run)
 
 
 def test_incremental_equals_full_refresh_on_duckdb(day, tmp_path):

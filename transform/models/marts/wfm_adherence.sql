@@ -22,8 +22,11 @@
 --   adherence_pct             100 * adherent / scheduled
 --   conformance_pct           100 * logged-in seconds / scheduled seconds of the interval
 -- Incremental: the agent × interval pairs with state pieces written since the last run,
--- plus every pair of the trailing var adherence_schedule_window_hours (schedule edits
--- there are picked up; a pair whose schedule was removed is deleted by the post-hook).
+-- plus the pairs of the trailing var adherence_schedule_window_hours whose schedule pieces
+-- changed: each row keeps a fingerprint of its pieces (_wfm_schedule_fingerprint), so
+-- schedule edits there are picked up and the interval "as of" moved through is recomputed,
+-- while the rest of the window is left alone (a pair whose schedule was removed is
+-- deleted by the post-hook).
 -- A schedule edited further back needs `dbt build --full-refresh -s wfm_adherence`.
 {%- set interval_ms = var('interval_minutes', 15) * 60000 %}
 {%- set window_ms = var('adherence_schedule_window_hours', 48) * 3600000 %}
@@ -41,35 +44,30 @@ window_start as (
     select {{ connect_wfm.int_div('as_of_ms - ' ~ window_ms, interval_ms) }} as interval_idx from as_of
 ),
 
-touched as (
+written_pairs as (
     -- pairs with actual state pieces written since the last run
     select distinct instance_id, agent_id, interval_idx
     from {{ ref('int_agent_state_periods_split') }}
     where _wfm_written_at > {{ connect_wfm.watermark(this, '_wfm_split_written_through') }}
-    union
-    -- the scheduled pairs of the window
-    select s.instance_id, s.agent_id, c.interval_idx
-    from schedule as s
-    inner join {{ ref('int_interval_calendar') }} as c
-        on c.interval_idx between {{ connect_wfm.int_div('s.start_ms', interval_ms) }}
-                              and {{ connect_wfm.int_div('s.end_ms - 1', interval_ms) }}
-    where c.interval_idx >= (select interval_idx from window_start)
-    union
-    -- the pairs of the window written before (their schedule may be gone)
-    select instance_id, agent_id, {{ connect_wfm.int_div(connect_wfm.epoch_ms('interval_start_at'), interval_ms) }}
-    from {{ this }}
-    where interval_start_at >= (
-        select {{ connect_wfm.from_epoch_ms('interval_idx * ' ~ interval_ms) }} from window_start)
+),
+
+recompute_from as (
+    -- the window, or earlier where late events wrote pieces
+    select case when min(w.interval_idx) < max(s.interval_idx) then min(w.interval_idx) else max(s.interval_idx) end
+        as interval_idx
+    from window_start as s
+    left join written_pairs as w on 1 = 1
 ),
 
 recomputed_schedule as (
     select s.*
     from schedule as s
-    where s.end_ms > (select min(interval_idx) * {{ interval_ms }} from touched)
+    where s.end_ms > (select interval_idx from recompute_from) * {{ interval_ms }}
 ),
 {% endif %}
 
-schedule_pieces as (
+-- the schedule cut at interval boundaries and at "as of"
+all_schedule_pieces as (
     select
         s.instance_id,
         s.agent_id,
@@ -94,9 +92,67 @@ schedule_pieces as (
     where c.interval_start_ms < as_of.as_of_ms
       and s.start_ms < as_of.as_of_ms
     {% if is_incremental() %}
-      and exists (
-          select 1 from touched as t
-          where t.instance_id = s.instance_id and t.agent_id = s.agent_id and t.interval_idx = c.interval_idx)
+      and c.interval_idx >= (select interval_idx from recompute_from)
+    {% endif %}
+),
+
+-- per pair, its schedule pieces as one string: a pair whose fingerprint is unchanged (and
+-- whose actual state is unchanged) needs no recomputing
+schedule_fingerprints as (
+    select
+        instance_id,
+        agent_id,
+        interval_idx,
+        {{ dbt.hash(dbt.listagg(
+            dbt.concat(['activity', "'@'", 'cast(piece_start_ms as ' ~ dbt.type_string() ~ ')',
+                        "'-'", 'cast(piece_end_ms as ' ~ dbt.type_string() ~ ')']),
+            "','", 'order by piece_start_ms, activity')) }} as schedule_fingerprint
+    from all_schedule_pieces
+    group by instance_id, agent_id, interval_idx
+),
+
+{% if is_incremental() %}
+window_written as (
+    select
+        instance_id,
+        agent_id,
+        {{ connect_wfm.int_div(connect_wfm.epoch_ms('interval_start_at'), interval_ms) }} as interval_idx,
+        {{ connect_wfm.column_or_null(this, '_wfm_schedule_fingerprint', dbt.type_string()) }} as schedule_fingerprint
+    from {{ this }}
+    where interval_start_at >= (
+        select {{ connect_wfm.from_epoch_ms('interval_idx * ' ~ interval_ms) }} from window_start)
+),
+
+touched as (
+    select instance_id, agent_id, interval_idx from written_pairs
+    union
+    -- pairs of the window whose schedule pieces changed (a new "as of" inside a scheduled
+    -- interval changes its pieces) …
+    select f.instance_id, f.agent_id, f.interval_idx
+    from schedule_fingerprints as f
+    where f.interval_idx >= (select interval_idx from window_start)
+      and not exists (
+          select 1 from window_written as w
+          where w.instance_id = f.instance_id and w.agent_id = f.agent_id
+            and w.interval_idx = f.interval_idx and w.schedule_fingerprint = f.schedule_fingerprint)
+    union
+    -- … or are gone
+    select w.instance_id, w.agent_id, w.interval_idx
+    from window_written as w
+    where not exists (
+        select 1 from schedule_fingerprints as f
+        where f.instance_id = w.instance_id and f.agent_id = w.agent_id
+          and f.interval_idx = w.interval_idx and f.schedule_fingerprint = w.schedule_fingerprint)
+),
+{% endif %}
+
+schedule_pieces as (
+    select p.*
+    from all_schedule_pieces as p
+    {% if is_incremental() %}
+    where exists (
+        select 1 from touched as t
+        where t.instance_id = p.instance_id and t.agent_id = p.agent_id and t.interval_idx = p.interval_idx)
     {% endif %}
 ),
 
@@ -169,10 +225,10 @@ per_pair as (
 )
 
 select
-    instance_id,
-    agent_id,
-    {{ connect_wfm.from_epoch_ms('interval_idx * ' ~ interval_ms) }} as interval_start_at,
-    {{ connect_wfm.from_epoch_ms('(interval_idx + 1) * ' ~ interval_ms) }} as interval_end_at,
+    per_pair.instance_id,
+    per_pair.agent_id,
+    {{ connect_wfm.from_epoch_ms('per_pair.interval_idx * ' ~ interval_ms) }} as interval_start_at,
+    {{ connect_wfm.from_epoch_ms('(per_pair.interval_idx + 1) * ' ~ interval_ms) }} as interval_end_at,
     case when activity_count = 1 then first_activity when activity_count > 1 then 'MIXED' end as scheduled_activity,
     cast(scheduled_ms / 1000.0 as {{ dbt.type_numeric() }}) as scheduled_seconds,
     cast(adherent_ms / 1000.0 as {{ dbt.type_numeric() }}) as adherent_seconds,
@@ -180,6 +236,9 @@ select
     cast(logged_in_ms / 1000.0 as {{ dbt.type_numeric() }}) as logged_in_seconds,
     cast(100.0 * adherent_ms / nullif(scheduled_ms, 0) as {{ connect_wfm.type_double() }}) as adherence_pct,
     cast(100.0 * logged_in_ms / nullif(scheduled_ms, 0) as {{ connect_wfm.type_double() }}) as conformance_pct,
+    f.schedule_fingerprint as _wfm_schedule_fingerprint,
     (select max(_wfm_written_at) from {{ ref('int_agent_state_periods_split') }}) as _wfm_split_written_through,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id
 from per_pair
+left join schedule_fingerprints as f
+    on f.instance_id = per_pair.instance_id and f.agent_id = per_pair.agent_id and f.interval_idx = per_pair.interval_idx

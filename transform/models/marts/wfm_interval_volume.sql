@@ -30,14 +30,13 @@
 
 with
 
--- every queue × channel the metrics ever mention, with its instance's range
+-- every queue × channel the metrics ever mention, with its range
 queue_channels as (
     select instance_id, queue_id, channel,
-           min(interval_start_ms) as first_ms,
-           max(interval_start_ms) as last_ms,
-           max(service_level_threshold_seconds) as service_level_threshold_seconds
-    from {{ metrics }}
-    group by instance_id, queue_id, channel
+           first_interval_ms as first_ms,
+           last_interval_ms as last_ms,
+           service_level_threshold_seconds
+    from {{ ref('int_queue_channel_series') }}
 ),
 
 instance_ranges as (
@@ -109,7 +108,11 @@ queue_channel_ranges as (
 {% endif %}
 
 numbers as (
-    {{ connect_wfm.numbers_query(var('calendar_digits', 5)) }}
+    -- cut to the longest range first: joined whole, each range was compared with all 10^5
+    -- numbers (22 M comparisons, 2.9 s, for 224 series a few intervals long)
+    select n
+    from ({{ connect_wfm.numbers_query(var('calendar_digits', 5)) }}) as all_numbers
+    where n <= (select max(last_idx - from_idx) from queue_channel_ranges)
 ),
 
 -- The grid comes from the metrics' own range (not int_interval_calendar), so the history
