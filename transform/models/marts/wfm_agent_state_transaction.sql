@@ -45,11 +45,22 @@ anchor_starts as (
 ),
 
 recompute_from as (
+    -- per agent, the anchor's source event and the event before it (the context the
+    -- derivation continues from): looked up here, once per agent; as a column of a later
+    -- CTE the planner re-ran the lookup for every event × agent it compared (5 s at 1 day)
     select
         a.instance_id,
         a.agent_id,
         t.source_event_ms as from_event_ms,
-        t.source_event_order_key as from_event_order_key
+        t.source_event_order_key as from_event_order_key,
+        (
+            select max(e.event_ms)
+            from {{ ref('int_agent_event_snapshots') }} as e
+            where e.instance_id = a.instance_id
+              and e.agent_id = a.agent_id
+              and e.event_ms <= t.source_event_ms  -- bounds the index scan
+              and (e.event_ms < t.source_event_ms or e.event_order_key < t.source_event_order_key)
+        ) as prev_event_ms
     from anchor_starts as a
     left join {{ this }} as t
         on t.instance_id = a.instance_id and t.agent_id = a.agent_id and t.state_start_ms = a.anchor_start_ms
@@ -70,19 +81,9 @@ recompute_events as (
 ),
 
 recompute_context as (
-    select
-        r.instance_id,
-        r.agent_id,
-        (
-            select max(e.event_ms)
-            from {{ ref('int_agent_event_snapshots') }} as e
-            where e.instance_id = r.instance_id
-              and e.agent_id = r.agent_id
-              and e.event_ms <= r.from_event_ms  -- bounds the index scan
-              and (e.event_ms < r.from_event_ms or e.event_order_key < r.from_event_order_key)
-        ) as prev_event_ms
-    from recompute_from as r
-    where r.from_event_ms is not null
+    select instance_id, agent_id, prev_event_ms
+    from recompute_from
+    where from_event_ms is not null
 ),
 
 {{ connect_wfm.agent_state_periods('recompute_events', 'recompute_context', 'periods') }},
