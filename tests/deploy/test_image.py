@@ -143,6 +143,15 @@ def test_the_entry_points_answer(image):
     assert missing.returncode == 1
 
 
+def test_the_plugins_start_from_compiled_bytecode(image):
+    """The image never writes bytecode at run time (read-only, PYTHONDONTWRITEBYTECODE):
+    what is not compiled at build is compiled again by every process, seconds for dbt."""
+    rootfs = image["rootfs"]
+    dbt_cli = next((rootfs / "project/.meltano/utilities/dbt-postgres/venv/lib").glob("python3*/site-packages/dbt/cli"))
+    assert list((dbt_cli / "__pycache__").glob("main.*.pyc"))
+    assert list((rootfs / "project/tap-connect-kinesis/tap_connect_kinesis/__pycache__").glob("tap.*.pyc"))
+
+
 def test_no_secret_and_no_local_state_went_into_the_image(image):
     rootfs = image["rootfs"]
     assert not (rootfs / "project/.env").exists()
