@@ -29,10 +29,7 @@ class MeltanoRunner:
         log_path = self.log_dir / f"{len(list(self.log_dir.glob('*.log'))) + 1:02d}-{args[0]}.log"
         started = time.monotonic()
         print(f"  {title} ...", end="", flush=True)
-        # UV_COMPILE_BYTECODE: plugins installed with their bytecode start seconds faster
-        # where Python may not write it (PYTHONDONTWRITEBYTECODE, a read-only image)
-        env = {"UV_COMPILE_BYTECODE": "1", **os.environ, **self.env, **(extra_env or {}),
-               "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = {**os.environ, **self.env, **(extra_env or {}), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
         with log_path.open("w") as log:
             result = subprocess.run(
                 [self.meltano, "--environment", self.environment, *args],
