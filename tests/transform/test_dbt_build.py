@@ -50,6 +50,8 @@ def test_build_on_postgres_matches_the_truth(day, postgres_database, tmp_path):
             return conn.execute(sql).fetchall()
 
         _check_all(day, query)
+        indexed = {name for (name,) in query("select indexname from pg_indexes where schemaname = 'raw'")}
+        assert {"agent_events__wfm_collected_at", "queue_interval_metrics__wfm_collected_at"} <= indexed
         # the logged-in check catches an interval whose states no longer add up
         conn.execute("update wfm.wfm_agent_interval_activity set state_seconds = state_seconds + 5 "
                      "where ctid = (select ctid from wfm.wfm_agent_interval_activity limit 1)")

@@ -168,6 +168,17 @@
 {% macro duckdb__type_double() -%}double{%- endmacro %}
 {% macro sqlserver__type_double() -%}float{%- endmacro %}
 
+{#- The data type of `relation`.`column` (lower case; the name matched in any case), or
+    none when the relation has no such column or nothing runs (parsing). -#}
+{% macro column_type(relation, column) -%}
+    {%- if execute -%}
+        {%- for c in adapter.get_columns_in_relation(relation) -%}
+            {%- if c.name | lower == column | lower -%}{{ return(c.data_type | lower) }}{%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
 {# -- raw rows loaded since a UTC timestamp: sargable on Postgres when the raw column is a
       timestamptz (an index on it then serves the incremental staging) -------------------- #}
 {% macro loaded_since(relation, column, threshold) -%}
@@ -177,15 +188,10 @@
     {{ connect_wfm.to_utc_timestamp(column) }} >= {{ threshold }}
 {%- endmacro %}
 {% macro postgres__loaded_since(relation, column, threshold) -%}
-    {%- set ns = namespace(data_type='') -%}
-    {%- if execute -%}
-        {%- for c in adapter.get_columns_in_relation(relation) -%}
-            {%- if c.name == column -%}{%- set ns.data_type = c.data_type | lower -%}{%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- if 'with time zone' in ns.data_type -%}
+    {%- set data_type = connect_wfm.column_type(relation, column) or '' -%}
+    {%- if 'with time zone' in data_type -%}
     {{ column }} >= ({{ threshold }} at time zone 'UTC')
-    {%- elif 'timestamp' in ns.data_type -%}
+    {%- elif 'timestamp' in data_type -%}
     {#- target-postgres writes date-times as timestamp without time zone, in UTC -#}
     {{ column }} >= {{ threshold }}
     {%- else -%}
@@ -204,13 +210,8 @@
 {%- endmacro %}
 
 {% macro postgres__json_as_text(relation, column) -%}
-    {%- set found = [] -%}
-    {%- if execute -%}
-        {%- for col in adapter.get_columns_in_relation(relation) -%}
-            {%- if col.name | lower == column | lower -%}{%- do found.append(col) -%}{%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- if found and (found[0].data_type | upper == 'ARRAY' or found[0].data_type.endswith('[]')) -%}
+    {%- set data_type = connect_wfm.column_type(relation, column) or '' -%}
+    {%- if data_type == 'array' or data_type.endswith('[]') -%}
         cast(array_to_json({{ column }}) as text)
     {%- else -%}
         cast({{ column }} as text)

@@ -20,8 +20,7 @@
                     database=var('raw_database', none) or target.database,
                     schema=var('raw_schema', 'raw'),
                     identifier=var('raw_tables')[stream]) -%}
-            {%- if relation is not none
-                  and column in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+            {%- if relation is not none and connect_wfm.column_type(relation, column) is not none -%}
                 {%- do run_query('create index if not exists "' ~ relation.identifier ~ '__wfm_' ~ column ~ '" on '
                                  ~ relation ~ ' (' ~ adapter.quote(column) ~ ')') -%}
             {%- endif -%}

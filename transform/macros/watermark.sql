@@ -52,7 +52,7 @@
     incremental model's own lineage column read in its query runs before on_schema_change
     adds it. Not looked up without a database (compiling with wfm_force_is_incremental). -#}
 {% macro column_or_null(relation, column, type) %}
-    {%- if execute and var('wfm_force_is_incremental', none) is none and column not in (adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list) -%}
+    {%- if execute and var('wfm_force_is_incremental', none) is none and connect_wfm.column_type(relation, column) is none -%}
         {{ return('cast(null as ' ~ type ~ ')') }}
     {%- endif -%}
     {{ return(column) }}
