@@ -18,6 +18,7 @@ from pathlib import Path
 from .clock import FixedClock
 from .config import WorldConfig, parse_utc, to_ms
 from .faults import FaultPlan
+from .kinesis.event_json import DEFAULT_EVENT_SHAPE, EVENT_SHAPES
 from .world import World
 
 
@@ -52,6 +53,9 @@ def add_fault_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--throttle-burst", type=float, default=0.0,
                        help="seconds of throttling at the start of every burst period")
     group.add_argument("--throttle-burst-period", type=float, default=60.0)
+    group.add_argument("--realistic-quotas", action="store_true",
+                       help="throttle each operation beyond Connect's documented quota "
+                            "(GetMetricData, GetCurrentMetricData 5/s burst 8; others 2/s burst 5)")
     group.add_argument("--access-denied", default="",
                        help="comma-separated operations answered with AccessDenied (e.g. GetMetricDataV2)")
     group.add_argument("--restate-window", type=int, default=0,
@@ -62,11 +66,18 @@ def add_fault_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fault-seed", type=int, default=0)
 
 
+def add_event_shape_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--event-shape", choices=EVENT_SHAPES, default=DEFAULT_EVENT_SHAPE,
+                        help="agent event documents: 'documented' (only the fields of AWS's data "
+                             "model) or 'full' (also AgentStatus.Type, NextAgentStatus.EnqueuedTimestamp)")
+
+
 def fault_plan(args: argparse.Namespace) -> FaultPlan:
     return FaultPlan(
         throttle_rate=args.throttle_rate,
         throttle_burst_s=args.throttle_burst,
         throttle_burst_period_s=args.throttle_burst_period,
+        realistic_quotas=args.realistic_quotas,
         access_denied=frozenset(op.strip() for op in args.access_denied.split(",") if op.strip()),
         restate_window_s=args.restate_window,
         slow_ms=args.slow_ms,
@@ -82,7 +93,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     world = World(config, FixedClock(config.start_ms))
     length = timedelta(hours=args.hours) if args.hours else timedelta(days=args.days)
     end = config.start + length
-    counts = export_world(world, Path(args.out), to_ms(end))
+    counts = export_world(world, Path(args.out), to_ms(end), args.event_shape)
     for name, rows in counts.items():
         print(f"{rows:>9}  {Path(args.out) / name}")
     return 0
@@ -151,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--shards", type=int, default=2)
     serve.add_argument("--kinesis-backlog-hours", type=float, default=0.0,
                        help="also write the agent events of this many hours before now")
+    add_event_shape_option(serve)
     serve.set_defaults(func=_cmd_serve)
 
     generate = commands.add_parser("generate", help="write simulated time to files")
@@ -158,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--days", type=float, default=1.0)
     generate.add_argument("--hours", type=float, default=0.0, help="overrides --days")
     generate.add_argument("--out", required=True, help="output folder")
+    add_event_shape_option(generate)
     generate.set_defaults(func=cmd_generate)
 
     truth = commands.add_parser("truth", help="print ground truth for a window")
@@ -175,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="simulate, serve and read back a contact centre")
     add_world_options(demo)
     demo.add_argument("--hours", type=float, default=24.0)
+    add_event_shape_option(demo)
     demo.set_defaults(func=_cmd_demo)
     return parser
 

@@ -37,6 +37,14 @@ class WorldConfig:
     # Share of agents whose configuration changes, and who are deleted, per simulated week.
     user_change_rate: float = 0.05
     user_delete_rate: float = 0.02
+    # Extra instances ListInstances and DescribeInstance show in these statuses
+    # ("CREATION_IN_PROGRESS", "CREATION_FAILED"), created at the start; every other
+    # operation answers ResourceNotFoundException for them. A failed one is listed for 24 h
+    # only, as AWS documents (docs/aws-sources.md §6).
+    instances_not_active: tuple[str, ...] = ()
+    # The Kinesis stream (ARN) every instance writes agent events to, as
+    # ListInstanceStorageConfigs (AGENT_EVENTS) shows it; "" for agent event streaming off.
+    agent_event_stream_arn: str = ""
 
     @property
     def start_ms(self) -> int:

@@ -1,4 +1,6 @@
-"""How one contact will go: the customer's patience and, once answered, its course.
+"""How one contact will go: the customer's patience, how each offer to an agent goes
+(rings through, missed or failed, and how long the agent takes to clear one that went
+unanswered) and, once answered, its course.
 
 Drawn from a random stream of the contact's own, so a contact behaves the same whatever
 else happens in the world.
@@ -7,6 +9,7 @@ else happens in the world.
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 
 from .ids import seeded
@@ -20,6 +23,12 @@ PROFILES = {
     "TASK": (None, (2, 8), 0.05, 240, 0.7, 10, 0.0),
 }
 MAX_OFFERS = 4
+# Share of offers that fail in State ERROR instead of ringing through (e.g. the softphone
+# loses its connection); rare, and only on VOICE.
+ERROR_PROBABILITY = {"VOICE": 0.008}
+# A missed, rejected or failed offer stays with the agent until the agent clears it:
+# this many seconds, mostly at the short end.
+CLEAR_RANGE_S = (3, 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +42,8 @@ class ContactCourse:
     acw_ms: int
     transfer: bool
     transfer_pick: float  # picks the target queue when transferring
+    fails: tuple[bool, ...]  # whether each successive offer fails (State ERROR) instead of ringing through
+    clear_ms: tuple[int, ...]  # how long the agent takes to clear each offer that went unanswered
 
 
 def draw_course(seed: int, contact_id: str, channel: str) -> ContactCourse:
@@ -51,5 +62,15 @@ def draw_course(seed: int, contact_id: str, channel: str) -> ContactCourse:
         hold_at = int(talk * rng.uniform(0.2, 0.7))
         hold = int(rng.uniform(15, 150) * SECOND)
     acw = int(max(1.0, rng.lognormvariate(math.log(acw_median), 0.5)) * SECOND)
-    return ContactCourse(patience, ring, responds, talk, hold_at, hold, acw,
-                         rng.random() < transfer_p, rng.random())
+    transfer, transfer_pick = rng.random() < transfer_p, rng.random()
+    # Drawn last, so the draws above stay what they were before these existed.
+    error_p = ERROR_PROBABILITY.get(channel, 0.0)
+    fails = (*tuple(rng.random() < error_p for _ in range(MAX_OFFERS - 1)), False)
+    clear = tuple(_clear_ms(rng) for _ in range(MAX_OFFERS))
+    return ContactCourse(patience, ring, responds, talk, hold_at, hold, acw, transfer, transfer_pick,
+                         fails, clear)
+
+
+def _clear_ms(rng: random.Random) -> int:
+    low, high = CLEAR_RANGE_S
+    return int((low + (high - low) * rng.random() ** 2) * SECOND)  # squared: skewed short

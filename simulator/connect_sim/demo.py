@@ -36,7 +36,8 @@ def demo(args: argparse.Namespace) -> int:
     report = Report()
     with MotoServer() as kinesis:
         create_stream(kinesis.endpoint_url, STREAM, shards=2, region=config.region)
-        writer = KinesisEventWriter(kinesis.client(), STREAM, AgentEventEncoder(world.directory))
+        encoder = AgentEventEncoder(world.directory, args.event_shape)
+        writer = KinesisEventWriter(kinesis.client(), STREAM, encoder)
         world.add_event_sink(writer.on_event)
         started = time.monotonic()
         world.clock.set(end_ms)
@@ -88,7 +89,9 @@ def _metric_rows(connect, instance, start_ms: int, end_ms: int, queue_ids: list[
             "Filters": [{"FilterKey": "QUEUE", "FilterValues": queue_ids[batch:batch + 100]}],
             "Groupings": ["QUEUE", "CHANNEL"],
             "Metrics": [
-                {"Name": "CONTACTS_QUEUED"}, {"Name": "CONTACTS_HANDLED"}, {"Name": "CONTACTS_ABANDONED"},
+                # offered = queued, by the interval of arrival (truth's contacts_offered)
+                {"Name": "CONTACTS_QUEUED_BY_ENQUEUE"}, {"Name": "CONTACTS_HANDLED"},
+                {"Name": "CONTACTS_ABANDONED"},
                 {"Name": "SUM_CONTACTS_ANSWERED_IN_X", "Threshold": [
                     {"Comparison": "LT", "ThresholdValue": SL_THRESHOLD_S}]},
                 {"Name": "SUM_HANDLE_TIME"},
@@ -115,7 +118,7 @@ def _compare_volumes(connect, world: World, start_ms: int, end_ms: int, report: 
         for row in _metric_rows(connect, instance, start_ms, end_ms, [q["Id"] for q in queues]):
             values = {c["Metric"]["Name"]: c.get("Value", 0.0) for c in row["Collections"]}
             totals = got[row["Dimensions"]["QUEUE"]]
-            for i, name in enumerate(("CONTACTS_QUEUED", "CONTACTS_HANDLED", "CONTACTS_ABANDONED",
+            for i, name in enumerate(("CONTACTS_QUEUED_BY_ENQUEUE", "CONTACTS_HANDLED", "CONTACTS_ABANDONED",
                                       "SUM_CONTACTS_ANSWERED_IN_X", "SUM_HANDLE_TIME")):
                 totals[i] += values.get(name) or 0
         expected: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0.0])
@@ -143,11 +146,12 @@ def _compare_volumes(connect, world: World, start_ms: int, end_ms: int, report: 
 
 
 def _compare_states(records, world: World, start_ms: int, end_ms: int, report: Report) -> bool:
-    from .replay import replay
+    from .replay import replay, status_types_of
 
     documents = sorted((json.loads(r.data) for r in records),
                        key=lambda d: (d["AgentARN"], d["EventTimestamp"]))
-    rebuilt = replay(_dedupe(documents), logged_out_since_ms=start_ms)
+    rebuilt = replay(_dedupe(documents), logged_out_since_ms=start_ms,
+                     status_types=status_types_of(world.directory))
     ok, agents, seconds = True, 0, defaultdict(float)
     for instance in world.directory.instances:
         expected = defaultdict(list)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from functools import cache
 
 from . import names
 from .config import WorldConfig
@@ -34,6 +36,33 @@ def build_directory(config: WorldConfig) -> Directory:
     for index in range(config.instances):
         _build_instance(config, index, directory)
     return directory
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceNotActive:
+    """An instance ListInstances shows while it is being created, or after its creation failed."""
+
+    id: str
+    arn: str
+    alias: str
+    created_ms: int
+    status: str  # CREATION_IN_PROGRESS or CREATION_FAILED
+    listed_until_ms: int | None  # a failed instance is listed for 24 h after CreateInstance
+
+
+@cache
+def instances_not_active(config: WorldConfig) -> tuple[InstanceNotActive, ...]:
+    found = []
+    for index, status in enumerate(config.instances_not_active):
+        rng = seeded(config.seed, "instance-not-active", index)
+        instance_id = new_id(rng)
+        failed = status == "CREATION_FAILED"
+        found.append(InstanceNotActive(
+            instance_id, instance_arn(config.region, config.account_id, instance_id),
+            f"sim-{'failed' if failed else 'creating'}-{index + 1}", config.start_ms, status,
+            config.start_ms + DAY_MS if failed else None,
+        ))
+    return tuple(found)
 
 
 def _build_instance(config: WorldConfig, index: int, directory: Directory) -> None:

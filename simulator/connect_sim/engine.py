@@ -1,10 +1,12 @@
 """The discrete-event simulation of the contact centre.
 
 One heap of timed happenings drives everything: contacts arriving, ringing, being talked
-to, held, wrapped up or abandoned; agents logging in, changing status and logging out.
+to, held, wrapped up or abandoned; agents logging in, changing status, dialling out,
+clearing missed offers and logging out.
 Every change to an agent emits an agent event (what Connect streams to Kinesis) and
 updates the agent's ground-truth state period; every contact leaves a ContactSegment
-per queue it waited in (what the metric APIs aggregate).
+per queue it waited in, an outbound call one in its outbound queue (what the metric APIs
+aggregate).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 from .arrivals import BLOCK_MS, sample_block
 from .config import WorldConfig
-from .contacts import ContactCourse, draw_course
+from .contacts import MAX_OFFERS, ContactCourse, draw_course
 from .directory import _with
 from .ids import new_id, seeded
 from .model import (
+    MISSED_GROUP_STATES,
+    OUTBOUND,
     STATUS,
     AgentEvent,
     AgentSnapshot,
@@ -41,8 +45,10 @@ from .plans import local_midnight_ms, plan_day
 
 HEARTBEAT_MS = 120_000
 HEARTBEAT_AFTER_LOGOUT_MS = 3_600_000
-MISSED_SHOWN_MS = 2_000  # a missed/rejected offer stays in the snapshot this long
 TRANSFER_TO_STANDARD_SHARE = 0.7  # the rest go to a colleague's agent queue
+OUTBOUND_CALLS_PER_SHIFT = (1, 2, 2, 3, 3, 4, 4, 5)  # one drawn per agent-day
+DIAL_RETRY_MS = 60_000  # an agent busy when planning to dial tries again a minute later
+DIAL_TRIES = 30
 
 
 class Contact:
@@ -56,6 +62,10 @@ class Contact:
         self.offers = 0
         self.in_queue = False
         self.leg: Leg | None = None
+
+    def offer_index(self) -> int:
+        """Which of the course's per-offer draws the current offer uses."""
+        return min(self.offers, MAX_OFFERS) - 1
 
 
 class Leg:
@@ -71,8 +81,9 @@ class Leg:
 
     def view(self) -> ContactView:
         seg = self.contact.seg
+        queue_ms = None if seg.outbound else seg.enqueue_ms
         return ContactView(seg.contact_id, seg.initial_contact_id, seg.channel,
-                           seg.initiation_method, seg.queue_id, seg.enqueue_ms, self.state,
+                           seg.initiation_method, seg.queue_id, queue_ms, self.state,
                            self.state_start_ms, self.connected_ms)
 
 
@@ -110,11 +121,16 @@ class Agent:
         self.priorities = {(q.queue_id, q.channel): q.priority for q in profile.queues}
 
     def busy_with_missed(self) -> bool:
-        return any(leg.state in ("MISSED", "REJECTED") for leg in self.contacts)
+        """A missed, rejected or failed offer the agent has not cleared yet."""
+        return any(leg.state in MISSED_GROUP_STATES for leg in self.contacts)
 
     def may_route(self) -> bool:
         return (self.logged_in and not self.deleted and self.status.status_type == "ROUTABLE"
                 and self.next_status is None and not self.pending_logout and not self.busy_with_missed())
+
+    def may_dial_out(self) -> bool:
+        """Idle and routable, with a routing profile that takes VOICE."""
+        return self.may_route() and not self.contacts and self.profile.concurrency_for("VOICE") > 0
 
     def free_slots(self, channel: str) -> int:
         if any(leg.contact.seg.channel != channel for leg in self.contacts):
@@ -160,6 +176,9 @@ class Engine:
         self.event_sinks: list[Callable[[AgentEvent], None]] = []
         self.segments_by_instance: dict[str, list[ContactSegment]] = {}
         self.segment_enqueue_keys: dict[str, list[int]] = {}
+        # per instance: the longest enqueue-to-end (ContactSegment.ended_ms) of an ended segment,
+        # so World can find the segments that ended in a window among those enqueued before it
+        self.longest_segment_ms: dict[str, int] = {}
         self.schedule: list[ScheduledActivity] = []
         self._heap: list = []
         self._seq = itertools.count()
@@ -187,6 +206,7 @@ class Engine:
         self._centres[instance.id] = centre
         self.segments_by_instance[instance.id] = []
         self.segment_enqueue_keys[instance.id] = []
+        self.longest_segment_ms[instance.id] = 0
         own_queues = {q.owner_user_id: q.id for q in centre.queues.values() if q.owner_user_id}
         start = self.config.start_ms
         for user in self.directory.users_of(instance.id):
@@ -221,12 +241,21 @@ class Engine:
         course = draw_course(self.config.seed, contact_id, channel)
         seg = ContactSegment(centre.instance.id, contact_id, initial_id or contact_id, previous_id,
                              method, channel, queue_id, self.now_ms, course.patience_ms)
-        self.segments_by_instance[centre.instance.id].append(seg)
-        self.segment_enqueue_keys[centre.instance.id].append(seg.enqueue_ms)
+        self._record(centre, seg)
         contact = Contact(seg, course)
         self._enqueue(centre, contact, front=False)
         self._at(self.now_ms + course.patience_ms, self._abandon, centre, contact)
         self._route_contact(centre, contact)
+
+    def _record(self, centre: Centre, seg: ContactSegment) -> None:
+        self.segments_by_instance[centre.instance.id].append(seg)
+        self.segment_enqueue_keys[centre.instance.id].append(seg.enqueue_ms)
+
+    def _ended(self, centre: Centre, seg: ContactSegment) -> None:
+        """The segment's contact record got its disconnect time (`ContactSegment.ended_ms`)."""
+        instance_id = centre.instance.id
+        self.longest_segment_ms[instance_id] = max(self.longest_segment_ms[instance_id],
+                                                   self.now_ms - seg.enqueue_ms)
 
     def _enqueue(self, centre: Centre, contact: Contact, front: bool) -> None:
         contact.in_queue = True
@@ -261,27 +290,42 @@ class Engine:
         leg = contact.leg = Leg(contact, "CONNECTING", self.now_ms)
         agent.contacts.append(leg)
         self._changed(centre, agent)
-        ring = contact.course.ring_ms[min(contact.offers, len(contact.course.ring_ms)) - 1]
+        ring = contact.course.ring_ms[contact.offer_index()]
         self._at(self.now_ms + ring, self._ring_end, centre, agent, leg)
 
     def _ring_end(self, centre: Centre, agent: Agent, leg: Leg) -> None:
         contact = leg.contact
         if contact.leg is not leg or leg.state != "CONNECTING":
             return  # the customer hung up while it rang
-        course = contact.course
-        if not course.responds[min(contact.offers, len(course.responds)) - 1]:
-            leg.state = "MISSED" if contact.seg.channel == "VOICE" else "REJECTED"
-            leg.state_start_ms = self.now_ms
-            contact.seg.missed_count += 1
-            contact.leg = None
-            self._changed(centre, agent)
-            self._at(self.now_ms + MISSED_SHOWN_MS, self._clear_leg, centre, agent, leg)
-            self._enqueue(centre, contact, front=True)
-            self._route_contact(centre, contact)
-            return
-        seg = contact.seg
+        course, offer = contact.course, contact.offer_index()
+        if course.fails[offer]:
+            self._unanswered(centre, agent, leg, "ERROR")
+        elif not course.responds[offer]:
+            self._unanswered(centre, agent, leg, "MISSED" if contact.seg.channel == "VOICE" else "REJECTED")
+        else:
+            self._connect(centre, agent, leg)
+
+    def _unanswered(self, centre: Centre, agent: Agent, leg: Leg, state: str) -> None:
+        """The offer stays with the agent (not routable) until the agent clears it; the
+        customer goes back to the front of the queue."""
+        contact = leg.contact
+        leg.state = state
+        leg.state_start_ms = self.now_ms
+        contact.seg.missed_count += 1
+        contact.leg = None
+        self._changed(centre, agent)
+        clear_ms = contact.course.clear_ms[contact.offer_index()]
+        self._at(self.now_ms + clear_ms, self._clear_leg, centre, agent, leg)
+        self._enqueue(centre, contact, front=True)
+        self._route_contact(centre, contact)
+
+    def _connect(self, centre: Centre, agent: Agent, leg: Leg) -> None:
+        """The agent accepts the offer, or the customer answers the agent's outbound call."""
+        seg, course = leg.contact.seg, leg.contact.course
         seg.connecting_ms = self.now_ms - leg.state_start_ms
-        seg.dequeue_ms = seg.connected_ms = leg.connected_ms = leg.state_start_ms = self.now_ms
+        seg.connected_ms = leg.connected_ms = leg.state_start_ms = self.now_ms
+        if not seg.outbound:
+            seg.dequeue_ms = self.now_ms
         seg.agent_user_id = agent.user.id
         leg.state = "CONNECTED"
         self._changed(centre, agent)
@@ -302,8 +346,9 @@ class Engine:
         leg.state_start_ms = seg.disconnect_ms = self.now_ms
         seg.talk_ms, seg.hold_ms = course.talk_ms, course.hold_ms
         seg.hold_count = int(course.hold_at_ms is not None)
+        self._ended(centre, seg)
         self._changed(centre, agent)
-        if course.transfer:
+        if course.transfer and not seg.outbound:
             target = self._transfer_target(centre, agent, contact)
             if target is not None:
                 seg.transferred_out = True
@@ -347,6 +392,7 @@ class Engine:
             return  # answered in time
         seg.dequeue_ms = seg.completed_ms = self.now_ms
         seg.abandoned = True
+        self._ended(centre, seg)
         if contact.in_queue:
             contact.in_queue = False
         elif contact.leg is not None:  # hung up while ringing at an agent
@@ -368,8 +414,36 @@ class Engine:
             for action in plan.actions:
                 self._at(max(action.at_ms, self.now_ms), self._act, centre, agent, action.kind,
                          action.status_name)
+            self._plan_outbound_calls(centre, agent, day, plan.schedule)
         next_day = day + timedelta(days=1)
         self._at(local_midnight_ms(next_day, centre.tz), self._plan_day, centre, next_day)
+
+    def _plan_outbound_calls(self, centre: Centre, agent: Agent, day: date,
+                             shift: tuple[ScheduledActivity, ...]) -> None:
+        """A few moments in the shift at which the agent means to dial out."""
+        rng = seeded(self.config.seed, "outbound", agent.user.id, day.isoformat())
+        for _ in range(rng.choice(OUTBOUND_CALLS_PER_SHIFT)):
+            at_ms = int(rng.uniform(shift[0].start_ms, shift[-1].end_ms))
+            contact_id = new_id(rng)
+            if at_ms >= self.now_ms:
+                self._at(at_ms, self._dial_out, centre, agent, contact_id, DIAL_TRIES)
+
+    def _dial_out(self, centre: Centre, agent: Agent, contact_id: str, tries_left: int) -> None:
+        """An OUTBOUND VOICE call from the routing profile's default outbound queue: never
+        queued; it rings (CONNECTING) while the customer's phone does, then always connects."""
+        if not agent.may_dial_out():
+            if tries_left > 1:
+                self._at(self.now_ms + DIAL_RETRY_MS, self._dial_out, centre, agent, contact_id,
+                         tries_left - 1)
+            return
+        seg = ContactSegment(centre.instance.id, contact_id, contact_id, None, OUTBOUND, "VOICE",
+                             agent.profile.default_outbound_queue_id, self.now_ms, patience_ms=0)
+        self._record(centre, seg)
+        contact = Contact(seg, draw_course(self.config.seed, contact_id, "VOICE"))
+        leg = contact.leg = Leg(contact, "CONNECTING", self.now_ms)
+        agent.contacts.append(leg)
+        self._changed(centre, agent)
+        self._at(self.now_ms + contact.course.ring_ms[0], self._connect, centre, agent, leg)
 
     def _act(self, centre: Centre, agent: Agent, kind: str, status_name: str | None) -> None:
         if agent.deleted and kind != "LOGOUT":

@@ -6,6 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from .kinesis.event_json import DEFAULT_EVENT_SHAPE
 from .world import World
 
 
@@ -13,15 +14,17 @@ def _line(obj) -> str:
     return json.dumps(dataclasses.asdict(obj), sort_keys=True, separators=(",", ":"))
 
 
-def export_world(world: World, out_dir: Path, end_ms: int) -> dict[str, int]:
-    """Advance `world` to end_ms, writing every output. Returns rows written per file."""
+def export_world(world: World, out_dir: Path, end_ms: int,
+                 event_shape: str = DEFAULT_EVENT_SHAPE) -> dict[str, int]:
+    """Advance `world` to end_ms, writing every output (agent events in `event_shape`, see
+    kinesis/event_json.py). Returns rows written per file."""
     from .kinesis.event_json import AgentEventEncoder
     from .kinesis.writer import JsonlEventWriter
 
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    with JsonlEventWriter(out_dir / "agent_events.jsonl", AgentEventEncoder(world.directory),
-                          world.faults) as events:
+    with JsonlEventWriter(out_dir / "agent_events.jsonl",
+                          AgentEventEncoder(world.directory, event_shape), world.faults) as events:
         world.add_event_sink(events.on_event)
         world.clock.set(end_ms)
         world.sync()

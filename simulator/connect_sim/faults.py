@@ -14,6 +14,9 @@ class FaultPlan:
     # `throttle_burst_s` seconds throttle every call. 0 disables bursts.
     throttle_burst_s: float = 0.0
     throttle_burst_period_s: float = 60.0
+    # Connect's documented per-operation quotas (api/quotas.py): a call beyond its
+    # operation's token bucket is throttled, as on a real account.
+    realistic_quotas: bool = False
     # API operation names (e.g. "GetMetricDataV2") answered with AccessDeniedException.
     access_denied: frozenset[str] = field(default_factory=frozenset)
     # Figures of a finished contact become visible up to this many seconds after it ends,

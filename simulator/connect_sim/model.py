@@ -15,9 +15,17 @@ CHANNELS = ("VOICE", "CHAT", "TASK")
 # Contact states of the agent event data model that count as "on contact".
 ON_CONTACT_STATES = frozenset({"CONNECTING", "CONNECTED", "CONNECTED_ONHOLD"})
 AFTER_CONTACT_WORK_STATES = frozenset({"ENDED"})
+# A contact in one of these states stays in the agent's snapshot until the agent clears it
+# in the CCP; meanwhile the agent is not routable, whatever AgentStatus says (AWS, "Agent
+# event streams data model": https://docs.aws.amazon.com/connect/latest/adminguide/agent-event-stream-model.html).
+MISSED_GROUP_STATES = frozenset({"MISSED", "REJECTED", "ERROR"})
 STATUS = "STATUS"
 ON_CONTACT = "ON_CONTACT"
 AFTER_CONTACT_WORK = "AFTER_CONTACT_WORK"
+CONTACT_MISSED = "CONTACT_MISSED"
+CONTACT_REJECTED = "CONTACT_REJECTED"
+CONTACT_ERROR = "CONTACT_ERROR"
+OUTBOUND = "OUTBOUND"  # InitiationMethod of a call the agent dials; never queued
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,17 +164,23 @@ class ContactSegment:
 
     A transfer to another queue ends this segment (transferred_out) and starts a new
     contact (new contact_id, same initial_contact_id) in the target queue.
-    Every figure of a segment is attributed to the interval holding `enqueue_ms`.
+    Its figures are attributed to intervals by `metrics.py` (the one owner of that rule):
+    "queued by enqueue" by `enqueue_ms`, everything else by `ended_ms`, the contact
+    record's disconnect time.
+
+    An OUTBOUND segment is a call the agent dialled: it is never queued, so `enqueue_ms`
+    holds the dial time, `dequeue_ms` stays None, `patience_ms` is 0 and `connecting_ms`
+    is the dialling time.
     """
 
     instance_id: str
     contact_id: str
     initial_contact_id: str
     previous_contact_id: str | None
-    initiation_method: str  # INBOUND | TRANSFER | API
+    initiation_method: str  # INBOUND | TRANSFER | OUTBOUND
     channel: str
-    queue_id: str
-    enqueue_ms: int
+    queue_id: str  # for OUTBOUND: the routing profile's default outbound queue
+    enqueue_ms: int  # EnqueueTimestamp, or for OUTBOUND (never queued) the dial
     patience_ms: int  # how long the customer waits before abandoning
     dequeue_ms: int | None = None  # answered (connected to agent) or abandoned
     abandoned: bool = False
@@ -180,7 +194,18 @@ class ContactSegment:
     acw_ms: int = 0
     completed_ms: int | None = None  # ACW end, or abandon time
     transferred_out: bool = False
-    missed_count: int = 0  # offers the agent(s) missed or rejected before one accepted
+    missed_count: int = 0  # offers the agent(s) missed or rejected, or that failed, before one accepted
+
+    @property
+    def outbound(self) -> bool:
+        return self.initiation_method == OUTBOUND
+
+    @property
+    def ended_ms(self) -> int | None:
+        """The contact record's disconnect time for this segment (None while it lasts): when
+        the conversation ended (the agent disconnected or transferred it out: `disconnect_ms`),
+        or, for an abandoned contact, when the customer hung up."""
+        return self.completed_ms if self.abandoned else self.disconnect_ms
 
     @property
     def queue_wait_ms(self) -> int | None:
@@ -205,7 +230,7 @@ class ContactView:
     channel: str
     initiation_method: str
     queue_id: str
-    queue_ms: int  # QueueTimestamp (enqueue)
+    queue_ms: int | None  # QueueTimestamp (enqueue); None for OUTBOUND contacts
     # INCOMING | PENDING | CONNECTING | CONNECTED | CONNECTED_ONHOLD | MISSED | ERROR | ENDED | REJECTED
     state: str
     state_start_ms: int
@@ -239,8 +264,12 @@ class AgentEvent:
 class StatePeriod:
     """Ground truth: a stretch of time an agent spent in one activity.
 
-    activity: LOGGED_OUT | STATUS (the agent status applies) | ON_CONTACT | AFTER_CONTACT_WORK.
-    The period ends when the activity, the status or the primary contact changes.
+    activity: LOGGED_OUT | STATUS (the agent status applies) | ON_CONTACT | AFTER_CONTACT_WORK
+    | CONTACT_MISSED | CONTACT_REJECTED | CONTACT_ERROR (a missed, rejected or failed contact
+    the agent has not cleared yet; see `derive_activity`).
+    Status fields are set for STATUS periods only; contact fields (of the primary contact)
+    for every contact activity. The period ends when the activity, the status or the
+    primary contact changes.
     """
 
     instance_id: str
@@ -274,21 +303,32 @@ def primary_order(connected_ms: int | None, state_start_ms: int, contact_id: str
     return (connected_ms if connected_ms is not None else state_start_ms, contact_id)
 
 
+# Contact state → activity, and the state groups from the strongest to the weakest.
+CONTACT_STATE_ACTIVITIES = {
+    **dict.fromkeys(ON_CONTACT_STATES, ON_CONTACT),
+    **dict.fromkeys(AFTER_CONTACT_WORK_STATES, AFTER_CONTACT_WORK),
+    "MISSED": CONTACT_MISSED,
+    "REJECTED": CONTACT_REJECTED,
+    "ERROR": CONTACT_ERROR,
+}
+_STATE_GROUPS_BY_PRECEDENCE = (ON_CONTACT_STATES, AFTER_CONTACT_WORK_STATES, MISSED_GROUP_STATES)
+
+
 def derive_activity(contacts: Sequence[ContactView]) -> tuple[str, ContactView | None]:
     """The activity a snapshot's contacts give, and its primary contact.
 
     ON_CONTACT (a contact CONNECTING, CONNECTED or CONNECTED_ONHOLD) beats
-    AFTER_CONTACT_WORK (a contact ENDED) beats STATUS (no such contact). The primary contact
-    is the first of the winning group by `primary_order`. Contacts in other states
-    (INCOMING, PENDING, MISSED, REJECTED, ERROR) do not count.
+    AFTER_CONTACT_WORK (a contact ENDED) beats the missed group (a contact MISSED, REJECTED
+    or ERROR, not yet cleared by the agent) beats STATUS (no such contact). The primary
+    contact is the first of the winning group by `primary_order`; in the missed group its
+    state decides the activity: CONTACT_MISSED, CONTACT_REJECTED or CONTACT_ERROR.
+    Contacts INCOMING or PENDING do not count.
     """
-    for activity, states in (
-        (ON_CONTACT, ON_CONTACT_STATES),
-        (AFTER_CONTACT_WORK, AFTER_CONTACT_WORK_STATES),
-    ):
+    for states in _STATE_GROUPS_BY_PRECEDENCE:
         group = [c for c in contacts if c.state in states]
         if group:
-            return activity, min(
+            primary = min(
                 group, key=lambda c: primary_order(c.connected_ms, c.state_start_ms, c.contact_id)
             )
+            return CONTACT_STATE_ACTIVITIES[primary.state], primary
     return STATUS, None

@@ -9,9 +9,18 @@ Derivation rules (those of the WFM tables contract, wfm_agent_state_transaction)
 - LOGOUT → LOGGED_OUT. While logged out only a LOGIN changes the activity.
 - A contact in CONNECTING / CONNECTED / CONNECTED_ONHOLD → ON_CONTACT.
 - A contact in ENDED → AFTER_CONTACT_WORK, until the contact leaves the snapshot.
+- A contact in MISSED / REJECTED / ERROR → CONTACT_MISSED / CONTACT_REJECTED /
+  CONTACT_ERROR (the state of the group's primary contact), until the agent clears it and
+  it leaves the snapshot: meanwhile the agent is not routable, whatever AgentStatus says.
+- Precedence: ON_CONTACT > AFTER_CONTACT_WORK > the missed group > STATUS; INCOMING and
+  PENDING contacts do not count.
 - No such contact → STATUS: the agent status applies (AgentStatus stays e.g. "Available"
   while the agent is on a contact; the on-contact state comes only from Contacts). The
-  status fields of a period are set for STATUS periods only.
+  status fields of a period are set for STATUS periods only, the contact fields (of the
+  primary contact) for the contact activities.
+- The status type: AgentStatus.Type where a document carries it (the simulator's "full"
+  shape); AWS's data model documents no Type, so otherwise it comes from `status_types`
+  (ARN → Type, as ListAgentStatuses gives it; `status_types_of(directory)`).
 - HEART_BEAT confirms the current state and never opens a period.
 - An EventId seen before changes nothing (at-least-once delivery).
 - A period boundary wherever the activity, the agent status (STATUS periods) or the primary
@@ -23,8 +32,9 @@ When a period starts: the moment the snapshot records for the change, i.e. the l
 AgentStatus.StartTimestamp or Contacts[].StateStartTimestamp that is newer than the agent's
 previous event, or the EventTimestamp when none is (a contact leaving the snapshot carries
 no timestamp of its own). So an ON_CONTACT period starts at its contact's
-StateStartTimestamp, an AFTER_CONTACT_WORK period at the ENDED StateStartTimestamp, and
-LOGIN / LOGOUT at their EventTimestamp.
+StateStartTimestamp, an AFTER_CONTACT_WORK period at the ENDED StateStartTimestamp, a
+CONTACT_MISSED period at the MISSED StateStartTimestamp, and LOGIN / LOGOUT at their
+EventTimestamp.
 """
 
 from __future__ import annotations
@@ -37,6 +47,7 @@ from .kinesis.timestamps import parse_iso_ms
 from .model import (
     STATUS,
     ContactView,
+    Directory,
     StatePeriod,
     derive_activity,
 )
@@ -66,14 +77,20 @@ def _optional_ms(text: str | None) -> int | None:
     return None if text is None else parse_iso_ms(text)
 
 
+def status_types_of(directory: Directory) -> dict[str, str]:
+    """Agent status ARN → its type (ROUTABLE | CUSTOM | OFFLINE), as ListAgentStatuses gives it."""
+    return {status.arn: status.status_type for status in directory.agent_statuses}
+
+
 def contact_view(contact: Document) -> ContactView:
+    """A snapshot's contact; QueueTimestamp is null (or absent) for OUTBOUND contacts."""
     return ContactView(
         contact_id=contact["ContactId"],
         initial_contact_id=contact.get("InitialContactId") or contact["ContactId"],
         channel=contact["Channel"],
         initiation_method=contact["InitiationMethod"],
         queue_id=_arn_id(contact["Queue"]["ARN"]),
-        queue_ms=parse_iso_ms(contact["QueueTimestamp"]),
+        queue_ms=_optional_ms(contact.get("QueueTimestamp")),
         state=contact["State"],
         state_start_ms=parse_iso_ms(contact["StateStartTimestamp"]),
         connected_ms=_optional_ms(contact.get("ConnectedToAgentTimestamp")),
@@ -84,9 +101,11 @@ def contact_view(contact: Document) -> ContactView:
 class AgentTimeline:
     """Folds one agent's event documents, in stream order, into state periods."""
 
-    def __init__(self, instance_id: str, user_id: str, logged_out_since_ms: int | None = None) -> None:
+    def __init__(self, instance_id: str, user_id: str, logged_out_since_ms: int | None = None,
+                 status_types: Mapping[str, str] | None = None) -> None:
         self.instance_id = instance_id
         self.user_id = user_id
+        self._status_types = status_types or {}
         self._seen_event_ids: set[str] = set()
         self._last_event_ms: int | None = None
         self._closed: list[StatePeriod] = []
@@ -150,11 +169,14 @@ class AgentTimeline:
             activity=activity,
             status_id=_arn_id(status["ARN"]) if status else None,
             status_name=status["Name"] if status else None,
-            status_type=status.get("Type") if status else None,
+            status_type=self._status_type(status) if status else None,
             contact_id=primary.contact_id if primary else None,
             channel=primary.channel if primary else None,
             queue_id=primary.queue_id if primary else None,
         )
+
+    def _status_type(self, status: Document) -> str | None:
+        return status.get("Type") or self._status_types.get(status["ARN"])
 
     def _begin(self, period: StatePeriod) -> None:
         current = self._open
@@ -179,19 +201,23 @@ def _same_state(a: StatePeriod, b: StatePeriod) -> bool:
 
 # -- many agents ------------------------------------------------------------------------------
 def replay(
-    documents: Iterable[Document], logged_out_since_ms: int | None = None
+    documents: Iterable[Document],
+    logged_out_since_ms: int | None = None,
+    status_types: Mapping[str, str] | None = None,
 ) -> dict[tuple[str, str], list[StatePeriod]]:
     """Timelines keyed (instance_id, user_id), for every agent with at least one document.
 
     Each agent's documents must come in order. `logged_out_since_ms`: when known, the
     moment from which every agent was logged out before its first document (the simulator
     starts with everyone logged out); the timelines then begin with that LOGGED_OUT period.
+    `status_types`: agent status ARN → type, for documents without AgentStatus.Type (AWS's
+    documented shape); without it such periods have no status_type.
     """
     timelines: dict[tuple[str, str], AgentTimeline] = {}
     for document in documents:
         key = agent_key(document)
         timeline = timelines.get(key)
         if timeline is None:
-            timeline = timelines[key] = AgentTimeline(*key, logged_out_since_ms)
+            timeline = timelines[key] = AgentTimeline(*key, logged_out_since_ms, status_types)
         timeline.apply(document)
     return {key: timeline.periods() for key, timeline in timelines.items()}

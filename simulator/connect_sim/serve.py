@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
 
 from .clock import ScaledClock
 from .config import parse_utc, to_ms
+from .ids import kinesis_stream_arn
 from .world import World
 
 QUARTER_HOUR = timedelta(minutes=15)
@@ -27,6 +29,9 @@ def serve(args: argparse.Namespace) -> int:
     if not args.start:
         args.start = _default_start(args.history_days).isoformat()
     config = world_config(args)
+    if args.kinesis_endpoint:  # the instances' agent event stream, as ListInstanceStorageConfigs shows it
+        config = dataclasses.replace(config, agent_event_stream_arn=kinesis_stream_arn(
+            config.region, config.account_id, args.stream_name))
     launch_ms = to_ms(parse_utc(args.start) + timedelta(days=args.history_days))
     world = World(config, ScaledClock(launch_ms, args.speed), fault_plan(args))
 
@@ -60,7 +65,8 @@ def _start_kinesis(args, world: World, launch_ms: int, stack: list) -> str | Non
     region = world.config.region
     create_stream(endpoint, args.stream_name, args.shards, region=region)
     client = moto_client(endpoint, "kinesis", region)
-    writer = KinesisEventWriter(client, args.stream_name, AgentEventEncoder(world.directory), world.faults)
+    encoder = AgentEventEncoder(world.directory, args.event_shape)
+    writer = KinesisEventWriter(client, args.stream_name, encoder, world.faults)
     stack.append(writer.close)
     backlog_from = launch_ms - int(args.kinesis_backlog_hours * 3_600_000)
 
@@ -82,7 +88,8 @@ def _announce(world: World, url: str, args, kinesis_endpoint: str | None) -> Non
     for instance in world.directory.instances:
         print(f"  instance {instance.id}  ({instance.alias}, {instance.time_zone})")
     if kinesis_endpoint:
-        print(f"Agent events → Kinesis stream '{args.stream_name}' at {kinesis_endpoint}")
+        print(f"Agent events ({args.event_shape} shape) → Kinesis stream '{args.stream_name}' "
+              f"at {kinesis_endpoint}")
     print(f"Try: aws connect list-queues --endpoint-url {url} --instance-id "
           f"{world.directory.instances[0].id}")
     print("Ctrl-C to stop.", flush=True)

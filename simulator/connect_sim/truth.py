@@ -1,6 +1,7 @@
 """Ground truth: what really happened, for tests to check the pipeline's numbers against.
 
-Volumes use the same attribution rule as the metric APIs (see metrics.py) with every
+Volumes use the same attribution rule as the metric APIs (metrics.py: by the contact
+record's disconnect time, "queued by enqueue" by the enqueue time) with every ended or
 finished contact counted; state timelines come straight from the simulation, not from
 the events, so replaying the events is an independent check.
 """
@@ -37,13 +38,25 @@ def interval_volume(
 
     Dense: every standard queue × each of its channels × every interval, zeros included;
     agent queues only where they had contacts. Intervals must be whole.
+
+    Attribution (metrics.py, AWS's rule): `contacts_offered` is by the interval a contact
+    was enqueued in (CONTACTS_QUEUED_BY_ENQUEUE: the volume a forecaster needs); every
+    other figure is by the interval holding the contact record's disconnect time —
+    `contacts_queued` (CONTACTS_QUEUED: the same contacts, counted when they ended),
+    `contacts_handled` (inbound, transferred and outbound), `contacts_handled_outbound`,
+    `contacts_answered` (queued and answered by an agent: the count AVG_QUEUE_ANSWER_TIME
+    averages over, so `queue_answer_time_seconds` / `contacts_answered` is its value),
+    abandons, transfers, holds, the time sums, the waits and `contacts_answered_in_<X>s`.
+    Outbound calls count in their default outbound queue at their disconnect, in
+    `contacts_handled`, `contacts_handled_outbound` and the time sums only.
     """
     interval_ms = interval_minutes * 60 * MS
     if start_ms % interval_ms or end_ms % interval_ms:
         raise ValueError("start and end must fall on interval boundaries")
     world.sync()
-    figures = figures_by_interval(world.segments(instance_id, start_ms, end_ms), interval_ms,
-                                  world.visible_ms, as_of_ms=None)
+    figures = figures_by_interval(world.segments_for_window(instance_id, start_ms, end_ms),
+                                  interval_ms, world.visible_ms, as_of_ms=None,
+                                  start_ms=start_ms, end_ms=end_ms)
     keys = set(figures)
     if dense:
         for queue in world.directory.queues_of(instance_id):
@@ -65,8 +78,11 @@ def _row(instance_id, key, interval_ms, f: Figures, thresholds) -> dict:
         "channel": channel,
         "interval_start": iso(start),
         "interval_end": iso(start + interval_ms),
-        "contacts_offered": f.contacts_queued,
+        "contacts_offered": f.contacts_queued_by_enqueue,
+        "contacts_queued": f.contacts_queued,
         "contacts_handled": f.contacts_handled,
+        "contacts_handled_outbound": f.contacts_handled_outbound,
+        "contacts_answered": f.contacts_answered,
         "contacts_abandoned": f.contacts_abandoned,
         "contacts_transferred_out": f.contacts_transferred_out,
         "contacts_put_on_hold": f.contacts_put_on_hold,

@@ -79,7 +79,8 @@ class World:
             self._engine.event_sinks.remove(sink)
 
     def segments(self, instance_id: str, start_ms: int, end_ms: int) -> list[ContactSegment]:
-        """Contact segments enqueued in [start_ms, end_ms), finished or not (as of now).
+        """Contact segments enqueued (outbound calls: dialled) in [start_ms, end_ms), finished
+        or not (as of now).
 
         Copies: the simulation goes on changing unfinished segments in other threads.
         """
@@ -89,6 +90,22 @@ class World:
             lo = bisect.bisect_left(keys, start_ms)
             hi = bisect.bisect_left(keys, end_ms)
             return [copy.copy(segment) for segment in segs[lo:hi]]
+
+    def segments_for_window(self, instance_id: str, start_ms: int, end_ms: int) -> list[ContactSegment]:
+        """Every segment with a figure in [start_ms, end_ms) as of now (metrics.py's rule):
+        enqueued (outbound calls: dialled) in it, or ended (`ContactSegment.ended_ms`) in it.
+        Copies, in enqueue order."""
+        with self._lock:
+            segs = self._engine.segments_by_instance.get(instance_id, [])
+            keys = self._engine.segment_enqueue_keys.get(instance_id, [])
+            longest = self._engine.longest_segment_ms.get(instance_id, 0)
+            lo = bisect.bisect_left(keys, start_ms - longest)
+            hi = bisect.bisect_left(keys, end_ms)
+            return [
+                copy.copy(segment) for segment in segs[lo:hi]
+                if segment.enqueue_ms >= start_ms
+                or (segment.ended_ms is not None and start_ms <= segment.ended_ms < end_ms)
+            ]
 
     def visible_ms(self, segment: ContactSegment) -> int | None:
         """When a segment's final figures show in the metric APIs (None: not finished yet)."""

@@ -101,6 +101,7 @@ class ScriptedAgent:
         self._ids = itertools.count(1)
         self._status, self._status_ms = "offline", SCRIPT_T0 - 86_400_000
         self._next_status: str | None = None
+        self._next_status_ms: int | None = None
         self._contacts: dict[str, ContactView] = {}
         self._last: AgentSnapshot | None = None
 
@@ -118,7 +119,7 @@ class ScriptedAgent:
     def status(self, at: int, status_id: str) -> ScriptedAgent:
         """A status chosen while contacts are in hand waits as NextAgentStatus."""
         if self._contacts:
-            self._next_status = status_id
+            self._next_status, self._next_status_ms = status_id, at
         else:
             self._set_status(status_id, at)
         return self._emit("STATE_CHANGE", at)
@@ -130,6 +131,12 @@ class ScriptedAgent:
             contact_id, initial_contact_id or contact_id, channel,
             "TRANSFER" if initial_contact_id else "INBOUND", queue_id, at - 30_000,
             "CONNECTING", at, None)
+        return self._emit("STATE_CHANGE", at)
+
+    def dial(self, at: int, contact_id: str, queue_id: str = "q-support") -> ScriptedAgent:
+        """The agent places an outbound call (never queued: no QueueTimestamp)."""
+        self._contacts[contact_id] = ContactView(
+            contact_id, contact_id, "VOICE", "OUTBOUND", queue_id, None, "CONNECTING", at, None)
         return self._emit("STATE_CHANGE", at)
 
     def connect(self, at: int, contact_id: str) -> ScriptedAgent:
@@ -144,12 +151,18 @@ class ScriptedAgent:
     def miss(self, at: int, contact_id: str) -> ScriptedAgent:
         return self._contact_state(at, contact_id, "MISSED")
 
+    def reject(self, at: int, contact_id: str) -> ScriptedAgent:
+        return self._contact_state(at, contact_id, "REJECTED")
+
+    def fail(self, at: int, contact_id: str) -> ScriptedAgent:
+        return self._contact_state(at, contact_id, "ERROR")
+
     def end(self, at: int, contact_id: str) -> ScriptedAgent:
         """The conversation ends: after-contact work starts."""
         return self._contact_state(at, contact_id, "ENDED")
 
     def clear(self, at: int, contact_id: str) -> ScriptedAgent:
-        """The contact leaves the agent (after-contact work done, or a missed offer gone)."""
+        """The contact leaves the agent (after-contact work done, or a missed offer cleared)."""
         del self._contacts[contact_id]
         if not self._contacts and self._next_status:
             self._set_status(self._next_status, at)
@@ -164,13 +177,13 @@ class ScriptedAgent:
         return self._emit("STATE_CHANGE", at)
 
     def _set_status(self, status_id: str, at: int) -> None:
-        self._next_status = None
+        self._next_status = self._next_status_ms = None
         if status_id != self._status:
             self._status, self._status_ms = status_id, at
 
     def _emit(self, event_type: str, at: int) -> ScriptedAgent:
         snapshot = AgentSnapshot(self._status, self._status_ms, tuple(self._contacts.values()),
-                                 self._next_status)
+                                 self._next_status, self._next_status_ms)
         previous = None if event_type == "HEART_BEAT" else self._last
         self.events.append(AgentEvent(f"{self.user_id}-event-{next(self._ids):04d}", event_type,
                                       at + self.lag_ms, SCRIPT_INSTANCE_ID, self.user_id,

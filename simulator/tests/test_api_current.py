@@ -38,6 +38,10 @@ class OneMomentWorld:
     def segments(self, instance_id: str, start_ms: int, end_ms: int) -> list[ContactSegment]:
         return []
 
+    def segments_for_window(self, instance_id: str, start_ms: int,
+                            end_ms: int) -> list[ContactSegment]:
+        return []
+
     def visible_ms(self, segment: ContactSegment) -> int | None:
         return None
 
@@ -176,3 +180,23 @@ def _results_at(rig, queue_ids: list[str]) -> list:
     assert answer["DataSnapshotTime"].timestamp() * 1000 == rig.clock.now_ms()
     return [(row["Dimensions"], {d["Metric"]["Name"]: d.get("Value") for d in row["Collections"]})
             for row in answer["MetricResults"]]
+
+
+def test_an_uncleared_rejected_chat_keeps_the_agent_from_being_available(
+        scripted_directory, connect_client):
+    """A chat or task the agent rejected stays on screen until cleared; meanwhile the agent
+    is not Available (docs/aws-sources.md §2), whatever the status says."""
+    moment = LiveView(NOW_MS, waiting=(), agents=(
+        LiveAgent("rejected", "rp-digital", True, "available", "ROUTABLE",
+                  (_contact("c9", "CHAT", "REJECTED"),)),
+        LiveAgent("idle", "rp-digital", True, "available", "ROUTABLE", ()),
+    ))
+    server = start_server(OneMomentWorld(scripted_directory, moment))
+    try:
+        [(_, values)] = _results(connect_client(server.url), scripted_directory.instances[0].id,
+                                 [], queues=["q-chat"])
+    finally:
+        server.stop()
+
+    assert values["AGENTS_STAFFED"] == 2
+    assert values["AGENTS_AVAILABLE"] == 1  # idle only

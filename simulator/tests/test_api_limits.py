@@ -26,6 +26,7 @@ class Setting:
     now: datetime  # the simulated now, on a 5-minute boundary
     queue_ids: list[str]
     user_ids: list[str]
+    agent_queues: list[tuple[str, str]]  # (id, ARN) of agent queues
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +35,20 @@ def setting(shared_connect_rig) -> Setting:
     instance = rig.instance
     queues = [q.id for q in rig.world.directory.queues_of(instance.id)]
     users = [u.id for u in rig.world.directory.users_of(instance.id)]
+    agent_queues = [(q.id, q.arn) for q in rig.world.directory.queues_of(instance.id) if q.queue_type == "AGENT"]
     now = datetime.fromtimestamp(rig.clock.now_ms() / 1000, UTC)
     assert now.minute % 5 == 0 and now.second == 0
-    return Setting(rig.client(), instance.id, instance.arn, now, queues, users)
+    return Setting(rig.client(), instance.id, instance.arn, now, queues, users, agent_queues)
 
 
 def v1(s: Setting, start: datetime | None = None, end: datetime | None = None,
-       queues: list[str] | None = None, metrics: list[dict] | None = None, **extra) -> dict:
+       queues: list[str] | None = None, metrics: list[dict] | None = None,
+       channels: list[str] | None = None, **extra) -> dict:
     start = start or s.now - HOUR
     return s.client.get_metric_data(
         InstanceId=s.instance_id, StartTime=start, EndTime=end or start + 15 * MINUTE,
-        Filters={"Queues": s.queue_ids[:3] if queues is None else queues},
+        Filters={"Queues": s.queue_ids[:3] if queues is None else queues,
+                 **({"Channels": channels} if channels else {})},
         HistoricalMetrics=metrics or [{"Name": "CONTACTS_QUEUED", "Statistic": "SUM",
                                        "Unit": "COUNT"}],
         **extra,
@@ -127,6 +131,9 @@ CASES: dict[str, Case] = {
             Filters={"Channels": ["VOICE"]}, HistoricalMetrics=[
                 {"Name": "CONTACTS_QUEUED", "Statistic": "SUM", "Unit": "COUNT"}]),
         400, "InvalidParameterException", "at least one queue"),
+    "v1 EMAIL channel": (
+        lambda s: v1(s, channels=["VOICE", "EMAIL"]), 400,
+        "InvalidParameterException", "VOICE, CHAT, and TASK channels are supported"),
     "v1 MaxResults 101": (
         lambda s: v1(s, MaxResults=101), 400, "InvalidParameterException",
         "Value '101' at 'maxResults' failed to satisfy constraint: Member must have value less "
@@ -203,6 +210,12 @@ CASES: dict[str, Case] = {
     "v2 MaxResults 101": (
         lambda s: v2(s, MaxResults=101), 400, "InvalidParameterException",
         "Value '101' at 'maxResults' failed to satisfy constraint"),
+    "v2 agent queue in the QUEUE filter": (
+        lambda s: v2(s, filters=[{"FilterKey": "QUEUE", "FilterValues": [s.queue_ids[0], s.agent_queues[0][0]]}]),
+        400, "InvalidParameterException", "GetMetricDataV2 does not support agent queues"),
+    "v2 agent queue named by ARN": (
+        lambda s: v2(s, filters=[{"FilterKey": "QUEUE", "FilterValues": [s.agent_queues[1][1]]}]),
+        400, "InvalidParameterException", "does not support agent queues"),
     "v2 instance that does not exist": (
         lambda s: v2(s, ResourceArn=s.instance_arn[:-4] + "0000"), 404,
         "ResourceNotFoundException", "was not found"),
@@ -227,6 +240,9 @@ CASES: dict[str, Case] = {
         lambda s: current(s, SortCriteria=[{"SortByMetric": "SLOTS_ACTIVE",
                                             "SortOrder": "ASCENDING"}]),
         400, "InvalidParameterException", "Sorting on SLOTS_ACTIVE is not supported"),
+    "current EMAIL channel": (
+        lambda s: current(s, filters={"Queues": s.queue_ids[:3], "Channels": ["EMAIL"]}), 400,
+        "InvalidParameterException", "VOICE, CHAT, and TASK channels are supported"),
     "current MaxResults 101": (
         lambda s: current(s, MaxResults=101), 400, "InvalidParameterException",
         "Value '101' at 'maxResults'"),
@@ -297,12 +313,14 @@ def test_limit_is_refused_as_connect_refuses_it(setting, case):
     lambda s: v2(s, metrics=[sl(value) for value in range(1, 21)], MaxResults=100),
     lambda s: v2(s, metrics=[{"Name": "AGENT_OCCUPANCY"}],
                  filters=[{"FilterKey": "AGENT", "FilterValues": s.user_ids[:2]}]),
+    lambda s: v2(s, filters=[{"FilterKey": "QUEUE", "FilterValues": s.queue_ids[:3]},
+                             {"FilterKey": "CHANNEL", "FilterValues": ["VOICE", "EMAIL"]}]),
     lambda s: current(s, filters={"Queues": TOO_MANY[:100]}, MaxResults=100),
     lambda s: s.client.list_instances(MaxResults=10),
     lambda s: s.client.search_users(InstanceId=s.instance_id, MaxResults=500),
 ], ids=["v1 23:55", "v1 100 queues", "v2 HOUR under 3 days", "v2 WEEK under 35 days",
         "v2 93 days back", "v2 100 values and channels", "v2 20 service levels",
-        "v2 occupancy by agent", "current 100 queues", "ListInstances 10", "SearchUsers 500"])
+        "v2 occupancy by agent", "v2 EMAIL channel", "current 100 queues", "ListInstances 10", "SearchUsers 500"])
 def test_requests_at_the_limit_are_answered(setting, call):
     answer = call(setting)
 

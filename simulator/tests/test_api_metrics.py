@@ -49,10 +49,22 @@ def _standard_queue_ids(rig) -> list[str]:
 
 def _standard_segments(rig, start_ms: int, end_ms: int) -> list:
     """Segments of the standard queues (the filter of these tests; transfers to agents
-    queue in agent queues)."""
+    queue in agent queues) with a figure in the window: enqueued or ended in it."""
     queue_ids = set(_standard_queue_ids(rig))
-    return [s for s in rig.world.segments(rig.instance.id, start_ms, end_ms)
+    return [s for s in rig.world.segments_for_window(rig.instance.id, start_ms, end_ms)
             if s.queue_id in queue_ids]
+
+
+def _ended_in(segments: list, start_ms: int, end_ms: int) -> list:
+    """The segments whose contact record's disconnect time falls in the window."""
+    return [s for s in segments if s.ended_ms is not None and start_ms <= s.ended_ms < end_ms]
+
+
+def _truth(rig, start_ms: int, end_ms: int, interval_ms: int = QUARTER_MS) -> dict:
+    """The figures the API should give for the window, as of now (every queue)."""
+    return figures_by_interval(
+        rig.world.segments_for_window(rig.instance.id, start_ms, end_ms), interval_ms,
+        rig.world.visible_ms, as_of_ms=rig.clock.now_ms(), start_ms=start_ms, end_ms=end_ms)
 
 
 def _values(row: dict) -> dict[str, float | None]:
@@ -137,11 +149,26 @@ def test_v2_rows_exist_only_where_contacts_were(rig, quarter_hours):
     start_ms, end_ms = quarter_hours[0][0], quarter_hours[-1][1]
     segments = _standard_segments(rig, start_ms, end_ms)
 
-    rows = _v2(rig, start_ms, end_ms, [{"Name": "CONTACTS_QUEUED"}])
+    rows = _v2(rig, start_ms, end_ms, [{"Name": "CONTACTS_QUEUED"},
+                                       {"Name": "CONTACTS_QUEUED_BY_ENQUEUE"}])
 
-    expected = Counter((s.queue_id, s.channel, s.enqueue_ms - s.enqueue_ms % QUARTER_MS)
-                       for s in segments)
-    assert {_row_key(r): _values(r)["CONTACTS_QUEUED"] for r in rows} == expected
+    def quarter(t_ms: int) -> int:
+        return t_ms - t_ms % QUARTER_MS
+
+    # outbound calls are never queued; CONTACTS_QUEUED counts by the disconnect time,
+    # CONTACTS_QUEUED_BY_ENQUEUE by the enqueue time
+    by_enqueue = Counter((s.queue_id, s.channel, quarter(s.enqueue_ms)) for s in segments
+                         if not s.outbound and start_ms <= s.enqueue_ms < end_ms)
+    by_disconnect = Counter((s.queue_id, s.channel, quarter(s.ended_ms))
+                            for s in _ended_in(segments, start_ms, end_ms) if not s.outbound)
+    outbound = {(s.queue_id, s.channel, quarter(s.ended_ms))
+                for s in _ended_in(segments, start_ms, end_ms) if s.outbound}
+    got = {_row_key(r): _values(r) for r in rows}
+    assert set(got) == set(by_enqueue) | set(by_disconnect) | outbound
+    assert {k: v["CONTACTS_QUEUED_BY_ENQUEUE"] for k, v in got.items() if v["CONTACTS_QUEUED_BY_ENQUEUE"]} \
+        == by_enqueue
+    assert {k: v["CONTACTS_QUEUED"] for k, v in got.items() if v["CONTACTS_QUEUED"]} == by_disconnect
+    assert by_enqueue != by_disconnect  # some contacts end in a later quarter hour
     possible = len(_standard_queue_ids(rig)) * 3 * len(quarter_hours)
     assert len(rows) < possible  # some quarter hours of some queue/channel were empty
     for row in rows:
@@ -156,25 +183,37 @@ def test_averages_are_over_their_denominators_and_null_without_one(rig, quarter_
              "AVG_ABANDON_TIME", "AVG_HANDLE_TIME", "SUM_HANDLE_TIME", "SUM_HOLD_TIME",
              "SUM_INTERACTION_TIME", "SUM_AFTER_CONTACT_WORK_TIME", "MAX_QUEUED_TIME"]
     rows = _v2(rig, start_ms, end_ms, [{"Name": n} for n in names])
-    truth = figures_by_interval(rig.world.segments(rig.instance.id, start_ms, end_ms), QUARTER_MS,
-                                rig.world.visible_ms, as_of_ms=rig.clock.now_ms())
-    without_abandons = with_abandons = 0
+    truth = _truth(rig, start_ms, end_ms)
+    without_abandons = with_abandons = with_outbound = 0
     for row in rows:
         values, figures = _values(row), truth[_row_key(row)]
         handled, abandoned = figures.contacts_handled, figures.contacts_abandoned
+        answered = figures.contacts_answered  # queued and answered: not the outbound calls
+        assert answered == handled - figures.contacts_handled_outbound
         assert values["CONTACTS_HANDLED"] == handled
         assert values["SUM_HANDLE_TIME"] == figures.handle_ms / 1000
         assert values["SUM_HOLD_TIME"] == figures.hold_ms / 1000
         assert values["SUM_INTERACTION_TIME"] == figures.talk_ms / 1000
         assert values["SUM_AFTER_CONTACT_WORK_TIME"] == figures.acw_ms / 1000
-        if handled:
+        if answered:
             assert values["AVG_QUEUE_ANSWER_TIME"] == pytest.approx(
-                figures.queue_answer_ms / 1000 / handled)
+                figures.queue_answer_ms / 1000 / answered)
+        else:
+            assert values["AVG_QUEUE_ANSWER_TIME"] is None
+        if answered and figures.contacts_handled_outbound and figures.queue_answer_ms:
+            with_outbound += 1
+            assert values["AVG_QUEUE_ANSWER_TIME"] * handled != pytest.approx(
+                figures.queue_answer_ms / 1000)
+        if handled:
             assert values["AVG_TALK_TIME"] == pytest.approx(figures.talk_ms / 1000 / handled)
             assert values["AVG_HANDLE_TIME"] == pytest.approx(figures.handle_ms / 1000 / handled)
         else:
-            assert values["AVG_QUEUE_ANSWER_TIME"] is None
             assert values["AVG_HANDLE_TIME"] is None
+        if answered or abandoned:
+            assert values["MAX_QUEUED_TIME"] == figures.max_queued_ms / 1000
+        else:
+            assert "MAX_QUEUED_TIME" not in {d["Metric"]["Name"] for d in row["Collections"]
+                                             if "Value" in d}
         if abandoned:
             with_abandons += 1
             assert values["AVG_ABANDON_TIME"] == pytest.approx(
@@ -182,7 +221,7 @@ def test_averages_are_over_their_denominators_and_null_without_one(rig, quarter_
         else:
             without_abandons += 1
             assert values["AVG_ABANDON_TIME"] is None
-    assert with_abandons and without_abandons
+    assert with_abandons and without_abandons and with_outbound
 
 
 def test_thresholds_count_waits_less_than_or_up_to_x(rig, quarter_hours):
@@ -193,15 +232,14 @@ def test_thresholds_count_waits_less_than_or_up_to_x(rig, quarter_hours):
                 "Threshold": [{"Comparison": "LTE", "ThresholdValue": 30}]},
                SL20_V2]
     rows = _v2(rig, start_ms, end_ms, metrics)
-    truth = figures_by_interval(rig.world.segments(rig.instance.id, start_ms, end_ms), QUARTER_MS,
-                                rig.world.visible_ms, as_of_ms=rig.clock.now_ms())
+    truth = _truth(rig, start_ms, end_ms)
 
     for row in rows:
         values, figures = [d.get("Value") for d in row["Collections"]], truth[_row_key(row)]
         answered = sum(1 for w in figures.answer_waits_ms if w < 20_000)
         assert values[0] == answered == figures.answered_within(20)
         assert values[1] == sum(1 for w in figures.abandon_waits_ms if w <= 30_000)
-        removed = figures.contacts_handled + figures.contacts_abandoned
+        removed = figures.contacts_answered + figures.contacts_abandoned  # outbound never queued
         within = answered + sum(1 for w in figures.abandon_waits_ms if w < 20_000)
         assert values[2] == (pytest.approx(100 * within / removed) if removed else None)
 
@@ -226,18 +264,19 @@ def test_day_intervals_start_at_local_midnight(connect_rig):
     now_ms = rig.clock.now_ms()
     start_ms = rig.world.config.start_ms
 
-    rows = _v2(rig, start_ms, now_ms, [{"Name": "CONTACTS_QUEUED"}], groupings=[], period="DAY",
-               time_zone=zone)
+    rows = _v2(rig, start_ms, now_ms, [{"Name": "CONTACTS_QUEUED"}, {"Name": "CONTACTS_QUEUED_BY_ENQUEUE"}],
+               groupings=[], period="DAY", time_zone=zone)
 
     starts = [_ms(r["MetricInterval"]["StartTime"]) for r in rows]
     assert [(s - start_ms) / 3_600_000 for s in starts] == [0, 6, 30, 54]  # clipped first day
-    segments = rig.world.segments(rig.instance.id, start_ms, now_ms)
-    queue_ids = set(_standard_queue_ids(rig))
+    segments = [s for s in rig.world.segments_for_window(rig.instance.id, start_ms, now_ms)
+                if s.queue_id in set(_standard_queue_ids(rig)) and not s.outbound]
     edges = [*starts[1:], now_ms]
     for row, lo, hi in zip(rows, starts, edges, strict=True):
         assert _ms(row["MetricInterval"]["EndTime"]) == hi
-        expected = sum(1 for s in segments if lo <= s.enqueue_ms < hi and s.queue_id in queue_ids)
-        assert _values(row)["CONTACTS_QUEUED"] == expected
+        assert _values(row)["CONTACTS_QUEUED_BY_ENQUEUE"] == sum(
+            1 for s in segments if lo <= s.enqueue_ms < hi)
+        assert _values(row)["CONTACTS_QUEUED"] == len(_ended_in(segments, lo, hi))
 
 
 def test_hour_intervals_follow_half_hour_time_zones(rig, quarter_hours):
@@ -265,7 +304,7 @@ def test_queues_can_be_named_by_arn_in_filters(rig, quarter_hours):
 
 def test_grouping_by_agent_and_hierarchy_follows_who_took_the_contact(rig, quarter_hours):
     start_ms, end_ms = quarter_hours[0][0], quarter_hours[-1][1]
-    segments = _standard_segments(rig, start_ms, end_ms)
+    segments = _ended_in(_standard_segments(rig, start_ms, end_ms), start_ms, end_ms)
     handled_by = Counter(s.agent_user_id for s in segments if s.handled)
     agent_id = handled_by.most_common(1)[0][0]
 
@@ -291,7 +330,7 @@ def test_grouping_by_agent_and_hierarchy_follows_who_took_the_contact(rig, quart
 
 def test_initiation_method_filters_count_transfers(rig, quarter_hours):
     start_ms, end_ms = quarter_hours[0][0], quarter_hours[-1][1]
-    segments = _standard_segments(rig, start_ms, end_ms)
+    segments = _ended_in(_standard_segments(rig, start_ms, end_ms), start_ms, end_ms)
     transfers = sum(1 for s in segments if s.initiation_method == "TRANSFER")
     method = {"MetricFilterKey": "INITIATION_METHOD", "MetricFilterValues": ["TRANSFER"]}
 
@@ -341,5 +380,68 @@ def test_merged_figures_equal_the_figures_of_all_segments(rig, quarter_hours):
 
     assert half > 10
     assert comparable(parts) == comparable(whole)
-    assert whole.contacts_queued == len(segments)
-    assert whole.max_queued_ms == max(s.queue_wait_ms or 0 for s in segments if s.completed_ms)
+    assert whole.contacts_queued_by_enqueue == sum(not s.outbound for s in segments)
+    assert whole.contacts_queued == sum(not s.outbound and s.ended_ms is not None for s in segments)
+    assert whole.contacts_handled_outbound == sum(s.outbound and s.handled for s in segments) > 0
+    assert whole.contacts_answered == sum(not s.outbound and s.handled for s in segments)
+    assert whole.max_queued_ms == max(s.queue_wait_ms or 0 for s in segments
+                                      if s.completed_ms and not s.outbound)
+
+
+def test_outbound_calls_are_handled_not_answered_from_the_queue(rig, quarter_hours):
+    """V2's CONTACTS_HANDLED filtered on INITIATION_METHOD and V1's CONTACTS_HANDLED_OUTBOUND /
+    _INCOMING split the handled contacts; AVG_QUEUE_ANSWER_TIME averages over the contacts
+    answered from the queue (SUM_CONTACTS_ANSWERED_IN_X up to the 604800 s maximum), so
+    average × that count is the true sum of queue waits, and average × handled is not."""
+    start_ms, end_ms = quarter_hours[0][0], quarter_hours[-1][1]
+    outbound = {"MetricFilterKey": "INITIATION_METHOD", "MetricFilterValues": ["OUTBOUND"]}
+    incoming = {"MetricFilterKey": "INITIATION_METHOD",
+                "MetricFilterValues": ["INBOUND", "TRANSFER", "QUEUE_TRANSFER"]}
+    week = [{"Comparison": "LTE", "ThresholdValue": 604800}]
+    metrics = [{"Name": "CONTACTS_HANDLED"},
+               {"Name": "CONTACTS_HANDLED", "MetricFilters": [outbound]},
+               {"Name": "CONTACTS_HANDLED", "MetricFilters": [{**outbound, "Negate": True}]},
+               {"Name": "CONTACTS_HANDLED", "MetricFilters": [incoming]},
+               {"Name": "SUM_CONTACTS_ANSWERED_IN_X", "Threshold": week},
+               {"Name": "AVG_QUEUE_ANSWER_TIME"}]
+    parts: dict[tuple, list] = {}
+    for (queue_id, channel, _), figures in _truth(rig, start_ms, end_ms).items():
+        parts.setdefault((queue_id, channel), []).append(figures)
+    expected = {key: merge_figures(p) for key, p in parts.items()}
+    v1_names = ("CONTACTS_HANDLED", "CONTACTS_HANDLED_OUTBOUND", "CONTACTS_HANDLED_INCOMING")
+    v1 = rig.client().get_metric_data(
+        InstanceId=rig.instance.id, StartTime=_utc(start_ms), EndTime=_utc(end_ms),
+        Filters={"Queues": _standard_queue_ids(rig)}, Groupings=["QUEUE", "CHANNEL"],
+        HistoricalMetrics=[{"Name": n, "Statistic": "SUM", "Unit": "COUNT"} for n in v1_names]
+    )["MetricResults"]
+
+    rows = _v2(rig, start_ms, end_ms, metrics, period=None)
+
+    assert rows[0]["Collections"][1]["Metric"] == metrics[1]  # echoed, filters and all
+    assert rows[0]["Collections"][4]["Metric"]["Threshold"] == week
+    with_outbound = 0
+    for row in rows:
+        figures = expected[_row_key(row)[:2]]
+        handled, out, not_out, inc, answered, average = (d.get("Value") for d in row["Collections"])
+        assert (handled, out, not_out, inc, answered) == (
+            figures.contacts_handled, figures.contacts_handled_outbound,
+            figures.contacts_handled - figures.contacts_handled_outbound,
+            figures.contacts_answered, figures.contacts_answered)
+        if answered:
+            assert average * answered == pytest.approx(figures.queue_answer_ms / 1000)
+        if out and figures.queue_answer_ms:
+            with_outbound += 1
+            assert average * handled != pytest.approx(figures.queue_answer_ms / 1000)
+    assert with_outbound
+    for row in v1:
+        figures = expected[(row["Dimensions"]["Queue"]["Id"], row["Dimensions"]["Channel"])]
+        assert [d["Value"] for d in row["Collections"]] == [
+            figures.contacts_handled, figures.contacts_handled_outbound, figures.contacts_answered]
+
+
+def test_contacts_queued_by_enqueue_takes_no_routing_profile(rig, quarter_hours):
+    start_ms, end_ms = quarter_hours[0][0], quarter_hours[-1][1]
+
+    with pytest.raises(rig.client().exceptions.InvalidParameterException, match="ROUTING_PROFILE"):
+        _v2(rig, start_ms, end_ms, [{"Name": "CONTACTS_QUEUED_BY_ENQUEUE"}],
+            groupings=["ROUTING_PROFILE"])

@@ -1,6 +1,6 @@
 """Every answer of the simulated Connect API has the shape botocore's model gives it.
 
-Each of the 14 operations is called through boto3 against a served World; both the parsed
+Each of the 15 operations is called through boto3 against a served World; both the parsed
 response and the JSON document the server sent (botocore drops unknown members while
 parsing, so the raw document is checked too) are validated against the output shape.
 """
@@ -15,7 +15,13 @@ from botocore.exceptions import ClientError
 
 from connect_sim.api.service_model import OPERATIONS, connect_model, operation
 from connect_sim.api.shape_check import shape_violations
+from connect_sim.config import WorldConfig
 from connect_sim.faults import FaultPlan
+
+# With an agent event stream and instances being created or failed, so those answers are walked too.
+WALKED_WORLD = WorldConfig(seed=7, agents_per_instance=20,
+                           instances_not_active=("CREATION_IN_PROGRESS", "CREATION_FAILED"),
+                           agent_event_stream_arn="arn:aws:kinesis:us-west-2:123456789012:stream/agent-events")
 
 
 def _utc(ms: int) -> datetime:
@@ -60,7 +66,11 @@ def _call_every_operation(rig) -> dict[str, list[dict[str, Any]]]:
           {"Name": "ESTIMATED_WAIT_TIME", "Unit": "SECONDS"}]
     calls = {
         "ListInstances": [lambda: client.list_instances()],
-        "DescribeInstance": [lambda: client.describe_instance(InstanceId=instance.arn)],
+        "DescribeInstance": [lambda: client.describe_instance(InstanceId=instance.arn)] + [
+            (lambda i=i: client.describe_instance(InstanceId=i["Id"]))
+            for i in client.list_instances()["InstanceSummaryList"] if i["InstanceStatus"] != "ACTIVE"],
+        "ListInstanceStorageConfigs": [lambda: client.list_instance_storage_configs(
+            InstanceId=instance.id, ResourceType="AGENT_EVENTS")],
         "ListQueues": [lambda: client.list_queues(InstanceId=instance.id)],
         "DescribeQueue": [
             lambda: client.describe_queue(InstanceId=instance.id, QueueId=queue_ids[0]),
@@ -107,7 +117,7 @@ def _call_every_operation(rig) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_every_operation_answers_in_its_output_shape(connect_rig):
-    rig = connect_rig()
+    rig = connect_rig(WALKED_WORLD)
     parsed = _call_every_operation(rig)
 
     for name, responses in parsed.items():
@@ -124,9 +134,10 @@ def test_every_operation_answers_in_its_output_shape(connect_rig):
 def test_the_walk_exercises_filled_answers(connect_rig):
     """The shape walk only proves something if the answers hold data: every listing has
     items and every metric answer has rows with values."""
-    parsed = _call_every_operation(connect_rig())
+    parsed = _call_every_operation(connect_rig(WALKED_WORLD))
 
-    listings = {"ListInstances": "InstanceSummaryList", "ListQueues": "QueueSummaryList",
+    listings = {"ListInstances": "InstanceSummaryList", "ListInstanceStorageConfigs": "StorageConfigs",
+                "ListQueues": "QueueSummaryList",
                 "ListRoutingProfiles": "RoutingProfileSummaryList",
                 "ListAgentStatuses": "AgentStatusSummaryList",
                 "ListUserHierarchyGroups": "UserHierarchyGroupSummaryList",

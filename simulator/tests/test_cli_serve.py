@@ -12,6 +12,7 @@ import time
 import boto3
 import pytest
 
+from connect_sim.cli import build_parser
 from connect_sim.kinesis.readback import read_stream
 
 
@@ -20,7 +21,7 @@ def served():
     process = subprocess.Popen(
         [sys.executable, "-m", "connect_sim.cli", "serve", "--port", "0", "--agents", "8",
          "--history-days", "0.25", "--speed", "120", "--kinesis-endpoint", "moto",
-         "--kinesis-backlog-hours", "6", "--stream-name", "agent-events"],
+         "--kinesis-backlog-hours", "6", "--stream-name", "agent-events", "--event-shape", "full"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines: list[str] = []
@@ -42,7 +43,7 @@ def served():
 def test_serve_answers_boto3_streams_events_and_stops_cleanly(served):
     process, text = served
     api = re.search(r"Simulated Amazon Connect at (http://\S+)", text)
-    kinesis = re.search(r"Kinesis stream 'agent-events' at (http://\S+)", text)
+    kinesis = re.search(r"Agent events \(full shape\) → Kinesis stream 'agent-events' at (http://\S+)", text)
     assert api and kinesis, text
     connect = boto3.client("connect", endpoint_url=api.group(1), region_name="us-west-2",
                            aws_access_key_id="x", aws_secret_access_key="y")
@@ -59,6 +60,16 @@ def test_serve_answers_boto3_streams_events_and_stops_cleanly(served):
     assert len(records) > first > 0, "the backlog, then live events as simulated time runs"
     document = json.loads(records[-1].data)
     assert document["EventType"] in {"LOGIN", "LOGOUT", "STATE_CHANGE", "HEART_BEAT"}
+    assert "Type" in document["CurrentAgentSnapshot"]["AgentStatus"]  # the shape asked for
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
+
+
+@pytest.mark.parametrize("command", ["serve", "generate", "demo"])
+def test_the_event_shape_is_documented_unless_asked_otherwise(command):
+    required = ["--out", "x"] if command == "generate" else []
+    assert build_parser().parse_args([command, *required]).event_shape == "documented"
+    assert build_parser().parse_args([command, *required, "--event-shape", "full"]).event_shape == "full"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([command, *required, "--event-shape", "pretty"])

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connect_sim.config import WorldConfig
+from connect_sim.contacts import draw_course
 from connect_sim.engine import HEARTBEAT_AFTER_LOGOUT_MS, HEARTBEAT_MS
 from connect_sim.world import World
 
@@ -71,7 +72,11 @@ def test_contacts_follow_their_course(day):
             if s.abandoned:
                 assert s.agent_user_id is None and s.completed_ms == s.dequeue_ms >= s.enqueue_ms
             elif s.completed_ms is not None:
-                assert s.enqueue_ms <= s.connected_ms == s.dequeue_ms
+                if s.outbound:  # dialled at enqueue_ms, never queued
+                    assert s.dequeue_ms is None and s.queue_wait_ms is None
+                    assert s.connected_ms == s.enqueue_ms + s.connecting_ms
+                else:
+                    assert s.enqueue_ms <= s.connected_ms == s.dequeue_ms
                 assert s.disconnect_ms == s.connected_ms + s.talk_ms + s.hold_ms
                 assert s.completed_ms == s.disconnect_ms + s.acw_ms
                 assert s.acw_ms > 0 and s.talk_ms >= 10_000
@@ -189,3 +194,104 @@ def test_schedule_blocks_cover_each_shift_without_gaps(day):
                 assert before.end_ms == after.start_ms
             shift.append(after)
     assert shifts > 0
+
+
+# -- offers the agent did not answer -------------------------------------------------------------
+UNANSWERED = {"MISSED": "CONTACT_MISSED", "REJECTED": "CONTACT_REJECTED", "ERROR": "CONTACT_ERROR"}
+
+
+@dataclasses.dataclass
+class Unanswered:
+    """A missed, rejected or failed offer as the agent's snapshots show it."""
+
+    user_id: str
+    view: object  # model.ContactView in its MISSED / REJECTED / ERROR state
+    held: frozenset[str]  # the agent's contact ids when it went unanswered
+    seen: set[str]  # every contact id in the agent's snapshots until it was cleared
+    cleared_ms: int | None = None
+
+    @property
+    def shown_ms(self) -> int:
+        return self.cleared_ms - self.view.state_start_ms
+
+
+def unanswered_offers(events) -> list[Unanswered]:
+    found: list[Unanswered] = []
+    showing: dict[tuple[str, str], Unanswered] = {}
+    for event in events:
+        ids = {c.contact_id for c in event.current.contacts}
+        for key in [k for k in showing if k[0] == event.user_id]:
+            if key[1] in ids:
+                showing[key].seen |= ids
+            else:
+                showing[key].cleared_ms = event.timestamp_ms
+                found.append(showing.pop(key))
+        for c in event.current.contacts:
+            if c.state in UNANSWERED and (event.user_id, c.contact_id) not in showing:
+                showing[(event.user_id, c.contact_id)] = Unanswered(event.user_id, c, frozenset(ids), set(ids))
+    return found
+
+
+def test_an_unanswered_offer_stays_until_the_agent_clears_it_and_no_offer_comes_meanwhile(day):
+    world, events = day
+    offers = unanswered_offers(events)
+    assert {o.view.state for o in offers} == set(UNANSWERED)
+    for offer in offers:
+        course = draw_course(world.config.seed, offer.view.contact_id, offer.view.channel)
+        assert offer.shown_ms in course.clear_ms, "cleared after the offer's own drawn delay"
+        assert 3_000 <= offer.shown_ms <= 60_000
+        assert offer.seen == offer.held, "no contact offered before the agent cleared it"
+    shown = sorted(o.shown_ms for o in offers)
+    assert shown[len(shown) // 2] < 25_000 < shown[-1], "mostly a few seconds, now and then a minute"
+    assert {o.view.channel for o in offers if o.view.state == "ERROR"} == {"VOICE"}
+
+
+def test_the_customer_of_an_unanswered_offer_waits_on_in_the_queue(day):
+    world, events = day
+    segments = {s.contact_id: s for i in world.directory.instances for s in world.segments(i.id, 0, 2**62)}
+    for offer in unanswered_offers(events):
+        seg = segments[offer.view.contact_id]
+        assert seg.missed_count >= 1 and seg.dequeue_ms is not None
+        assert seg.abandoned or seg.connected_ms > offer.view.state_start_ms
+
+
+def test_truth_has_a_period_for_each_unanswered_offer_with_its_contact(day):
+    world, events = day
+    periods = [p for i in world.directory.instances for p in world.state_periods(i.id)]
+    unanswered = [p for p in periods if p.activity in UNANSWERED.values()]
+    assert {p.activity for p in unanswered} == set(UNANSWERED.values())
+    views = {(e.user_id, c.contact_id, c.state_start_ms): c for e in events for c in e.current.contacts}
+    for period in unanswered:
+        view = views[(period.user_id, period.contact_id, period.start_ms)]
+        assert UNANSWERED[view.state] == period.activity
+        assert (period.channel, period.queue_id) == (view.channel, view.queue_id)
+        assert period.status_id is period.status_name is period.status_type is None
+
+
+# -- outbound calls -----------------------------------------------------------------------------
+def test_agents_dial_out_now_and_then_from_their_default_outbound_queue(day):
+    world, events = day
+    users = {u.id: u for u in world.directory.users}
+    profiles = {p.id: p for p in world.directory.routing_profiles}
+    segments = [s for i in world.directory.instances for s in world.segments(i.id, 0, 2**62)]
+    outbound = [s for s in segments if s.outbound]
+    assert 0.01 < len(outbound) / len(segments) < 0.1, "a modest share"
+    for seg in outbound:
+        profile = profiles[users[seg.agent_user_id].version_at(seg.enqueue_ms).routing_profile_id]
+        assert (seg.channel, seg.queue_id) == ("VOICE", profile.default_outbound_queue_id)
+        assert profile.concurrency_for("VOICE") > 0
+        assert seg.initial_contact_id == seg.contact_id and seg.previous_contact_id is None
+    statuses = {s.id: s for s in world.directory.agent_statuses}
+    dialled, seen = {s.contact_id for s in outbound}, set()
+    last = {}  # user -> the agent's snapshot of its event before
+    for event in events:
+        for view in event.current.contacts:
+            if view.contact_id in dialled:
+                assert (view.initiation_method, view.queue_ms) == ("OUTBOUND", None)
+            if view.contact_id in dialled - seen:  # the call is dialled: idle, Available
+                assert view.state == "CONNECTING" and view.state_start_ms == event.timestamp_ms
+                assert last[event.user_id].contacts == () and event.current.next_status_id is None
+                assert statuses[event.current.status_id].status_type == "ROUTABLE"
+                seen.add(view.contact_id)
+        last[event.user_id] = event.current
+    assert seen == dialled

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from connect_sim.config import WorldConfig
-from connect_sim.kinesis.event_json import VERSION, AgentEventEncoder
+from connect_sim.kinesis.event_json import EVENT_SHAPES, VERSION, AgentEventEncoder
 from connect_sim.kinesis.timestamps import format_iso_ms, parse_iso_ms
 from connect_sim.replay import contact_view
 from connect_sim.world import World
@@ -19,11 +19,19 @@ T0 = 1_793_606_400_000  # 2026-11-02T08:00:00Z
 MIN = 60_000
 
 # -- the data model, as a schema: key → type, "ts" (ISO timestamp), nested dict, [item] ----
+# "documented": AWS's agent event streams data model; "full" adds AgentStatus.Type and
+# spells the NextAgentStatus time EnqueuedTimestamp (as one AWS sample does).
 NAMED = {"ARN": str, "Name": str}
 QUEUE_WITH_CHANNELS = {"ARN": str, "Channels": [str], "Name": (str, None)}
-SNAPSHOT = {
-    "AgentStatus": {"ARN": str, "Name": str, "StartTimestamp": "ts", "Type": str},
-    "NextAgentStatus?": {"ARN": str, "EnqueuedTimestamp": ("ts", None), "Name": str},
+AGENT_STATUS = {
+    "documented": {"ARN": str, "Name": str, "StartTimestamp": "ts"},
+    "full": {"ARN": str, "Name": str, "StartTimestamp": "ts", "Type": str},
+}
+NEXT_AGENT_STATUS = {
+    "documented": {"ARN": str, "EnqueueTimestamp": "ts", "Name": str},
+    "full": {"ARN": str, "EnqueuedTimestamp": "ts", "Name": str},
+}
+SNAPSHOT_PARTS = {
     "Configuration": {
         "AgentHierarchyGroups": ({f"Level{n}": (NAMED, None) for n in range(1, 6)}, None),
         "FirstName": str,
@@ -45,22 +53,27 @@ SNAPSHOT = {
         "InitialContactId": (str, None),
         "InitiationMethod": str,
         "Queue": {"ARN": str, "Name": (str, None)},
-        "QueueTimestamp": "ts",
+        "QueueTimestamp": ("ts", None),  # null for OUTBOUND contacts
         "State": str,
         "StateStartTimestamp": "ts",
     }],
 }
-EVENT = {
-    "AWSAccountId": str,
-    "AgentARN": str,
-    "CurrentAgentSnapshot": (SNAPSHOT, None),
-    "EventId": str,
-    "EventTimestamp": "ts",
-    "EventType": str,
-    "InstanceARN": str,
-    "PreviousAgentSnapshot": (SNAPSHOT, None),
-    "Version": str,
-}
+
+
+def event_schema(shape: str) -> dict:
+    snapshot = {"AgentStatus": AGENT_STATUS[shape], "NextAgentStatus?": NEXT_AGENT_STATUS[shape],
+                **SNAPSHOT_PARTS}
+    return {
+        "AWSAccountId": str,
+        "AgentARN": str,
+        "CurrentAgentSnapshot": (snapshot, None),
+        "EventId": str,
+        "EventTimestamp": "ts",
+        "EventType": str,
+        "InstanceARN": str,
+        "PreviousAgentSnapshot": (snapshot, None),
+        "Version": str,
+    }
 
 
 def conforms(value, spec, path="$") -> list[str]:
@@ -147,34 +160,95 @@ def test_parsing_accepts_offsets_and_rejects_naive_times():
 
 
 # -- every field, every type ----------------------------------------------------------------
-def test_the_schema_check_catches_a_broken_document(scripted_directory, a_working_day):
-    doc = documents(AgentEventEncoder(scripted_directory), a_working_day.events)[3]
-    assert conforms(doc, EVENT) == []
+@pytest.mark.parametrize(("shape", "type_problem"), [
+    ("documented", "$.CurrentAgentSnapshot.AgentStatus: unexpected Type"),
+    ("full", "$.CurrentAgentSnapshot.AgentStatus.Type: 1 is not str"),
+])
+def test_the_schema_check_catches_a_broken_document(scripted_directory, a_working_day, shape, type_problem):
+    doc = documents(AgentEventEncoder(scripted_directory, shape), a_working_day.events)[3]
+    assert conforms(doc, event_schema(shape)) == []
     snapshot = doc["CurrentAgentSnapshot"]
     del snapshot["Configuration"]["Username"]
     snapshot["Contacts"][0]["QueueTimestamp"] = "2026-11-02T08:00:00Z"
     snapshot["AgentStatus"]["Type"] = 1
     snapshot["Surprise"] = True
-    assert conforms(doc, EVENT) == [
+    assert conforms(doc, event_schema(shape)) == [
         "$.CurrentAgentSnapshot: unexpected Surprise",
-        "$.CurrentAgentSnapshot.AgentStatus.Type: 1 is not str",
+        type_problem,
         "$.CurrentAgentSnapshot.Configuration: missing Username",
         "$.CurrentAgentSnapshot.Contacts[0].QueueTimestamp: '2026-11-02T08:00:00Z' is not "
         "yyyy-mm-ddThh:mm:ss.sssZ",
     ]
 
 
-def test_every_event_of_a_simulated_day_has_every_field_with_its_type(simulated_day):
+@pytest.mark.parametrize("shape", EVENT_SHAPES)
+def test_every_event_of_a_simulated_day_has_every_field_with_its_type(simulated_day, shape):
     world, events = simulated_day
-    docs = documents(AgentEventEncoder(world.directory), events)
+    docs = documents(AgentEventEncoder(world.directory, shape), events)
     assert {d["EventType"] for d in docs} == {"LOGIN", "LOGOUT", "STATE_CHANGE", "HEART_BEAT"}
     for doc in docs:
-        assert conforms(doc, EVENT) == [], doc["EventId"]
+        assert conforms(doc, event_schema(shape)) == [], doc["EventId"]
         assert doc["Version"] == VERSION == "2019-05-25"
     # the optional parts show up somewhere in a day, so their schema was checked too
     snapshots = [d["CurrentAgentSnapshot"] for d in docs if d["CurrentAgentSnapshot"]]
     assert any("NextAgentStatus" in s for s in snapshots)
     assert any(len(s["Contacts"]) > 1 for s in snapshots)
+    assert any(c["QueueTimestamp"] is None for s in snapshots for c in s["Contacts"])
+
+
+def test_an_unknown_shape_is_refused(scripted_directory):
+    with pytest.raises(ValueError, match="documented, full"):
+        AgentEventEncoder(scripted_directory, "pretty")
+
+
+def _agent_statuses(docs) -> list[tuple[dict, dict]]:
+    """(document, AgentStatus or NextAgentStatus) of every snapshot of every document."""
+    return [(doc, snapshot[key]) for doc in docs
+            for snapshot in (doc["CurrentAgentSnapshot"], doc["PreviousAgentSnapshot"]) if snapshot
+            for key in ("AgentStatus", "NextAgentStatus") if key in snapshot]
+
+
+def test_the_documented_shape_writes_only_the_data_models_fields(simulated_day):
+    """AWS's data model: AgentStatus {ARN, Name, StartTimestamp} (the type comes from
+    ListAgentStatuses) and NextAgentStatus {ARN, Name, EnqueueTimestamp}, the moment the
+    agent asked for the status."""
+    world, events = simulated_day
+    docs = documents(AgentEventEncoder(world.directory), events)  # the default shape
+    statuses = _agent_statuses(docs)
+    assert all("Type" not in status for _, status in statuses)
+    waiting = [(doc, status) for doc, status in statuses if "EnqueueTimestamp" in status]
+    assert waiting
+    asked = {e.current.next_status_ms for e in events if e.current.next_status_id}
+    for doc, status in waiting:
+        assert set(status) == {"ARN", "EnqueueTimestamp", "Name"}
+        assert parse_iso_ms(status["EnqueueTimestamp"]) in asked
+        assert parse_iso_ms(status["EnqueueTimestamp"]) <= parse_iso_ms(doc["EventTimestamp"])
+
+
+def test_the_full_shape_keeps_type_and_the_enqueued_spelling(simulated_day):
+    world, events = simulated_day
+    docs = documents(AgentEventEncoder(world.directory, "full"), events)
+    statuses = _agent_statuses(docs)
+    types = {s.arn: s.status_type for s in world.directory.agent_statuses}
+    assert all(status["Type"] == types[status["ARN"]] for _, status in statuses if "StartTimestamp" in status)
+    waiting = [status for _, status in statuses if "StartTimestamp" not in status]
+    assert waiting and all(set(s) == {"ARN", "EnqueuedTimestamp", "Name"} for s in waiting)
+    assert all(s["EnqueuedTimestamp"] is not None for s in waiting)
+
+
+def test_outbound_calls_have_no_queue_timestamp(simulated_day):
+    world, events = simulated_day
+    docs = documents(AgentEventEncoder(world.directory), events)
+    outbound = [(snapshot, c) for d in docs if (snapshot := d["CurrentAgentSnapshot"])
+                for c in snapshot["Contacts"] if c["InitiationMethod"] == "OUTBOUND"]
+    assert outbound
+    for snapshot, contact in outbound:
+        assert contact["QueueTimestamp"] is None and contact["Channel"] == "VOICE"
+        profile = snapshot["Configuration"]["RoutingProfile"]
+        assert contact["Queue"]["ARN"] == profile["DefaultOutboundQueue"]["ARN"]
+        assert contact["State"] in {"CONNECTING", "CONNECTED", "CONNECTED_ONHOLD", "ENDED"}
+        assert (contact["ConnectedToAgentTimestamp"] is None) == (contact["State"] == "CONNECTING")
+    assert {c["State"] for _, c in outbound} >= {"CONNECTING", "CONNECTED", "ENDED"}
 
 
 def test_documents_round_trip_to_the_events(simulated_day):
@@ -215,7 +289,7 @@ def test_previous_snapshot_is_absent_on_login_and_logout_only(simulated_day):
         assert all(d["PreviousAgentSnapshot"] is None and d["CurrentAgentSnapshot"] for d in by_type[kind])
     assert all(d["PreviousAgentSnapshot"] == d["CurrentAgentSnapshot"] for d in by_type["HEART_BEAT"])
     assert all(d["PreviousAgentSnapshot"] for d in by_type["STATE_CHANGE"])
-    assert all(d["CurrentAgentSnapshot"]["AgentStatus"]["Type"] == "OFFLINE" for d in by_type["LOGOUT"])
+    assert all(d["CurrentAgentSnapshot"]["AgentStatus"]["Name"] == "Offline" for d in by_type["LOGOUT"])
 
 
 # -- values from the directory ----------------------------------------------------------------
@@ -241,7 +315,9 @@ def test_configuration_comes_from_the_directory(scripted_directory, a_working_da
     ]
     assert doc["CurrentAgentSnapshot"]["AgentStatus"] == {
         "ARN": f"{base}/agent-state/available", "Name": "Available",
-        "StartTimestamp": "2026-11-02T08:01:00.000Z", "Type": "ROUTABLE"}
+        "StartTimestamp": "2026-11-02T08:01:00.000Z"}
+    full = documents(AgentEventEncoder(scripted_directory, "full"), a_working_day.events)[1]
+    assert full["CurrentAgentSnapshot"]["AgentStatus"]["Type"] == "ROUTABLE"
 
 
 def test_configuration_follows_the_user_version_of_each_snapshot(scripted_directory, scripted_agent):
@@ -278,6 +354,7 @@ def test_next_status_and_transfers(scripted_directory, a_working_day):
     waiting = [d["CurrentAgentSnapshot"].get("NextAgentStatus") for d in docs]
     # lunch chosen at 08:06 waits through the wrap-up and applies when the call leaves
     assert [w["Name"] if w else None for w in waiting[5:9]] == [None, "Lunch", "Lunch", None]
+    assert waiting[6]["EnqueueTimestamp"] == "2026-11-02T08:06:00.000Z"
     assert docs[8]["CurrentAgentSnapshot"]["AgentStatus"]["Name"] == "Lunch"
     chats = {c["ContactId"]: c for c in docs[-1]["CurrentAgentSnapshot"]["Contacts"]}
     assert chats["chat-1"]["InitialContactId"] is None
@@ -287,14 +364,15 @@ def test_next_status_and_transfers(scripted_directory, a_working_day):
 
 
 # -- determinism and speed --------------------------------------------------------------------
-def test_the_same_event_always_gives_the_same_bytes(simulated_day):
+@pytest.mark.parametrize("shape", EVENT_SHAPES)
+def test_the_same_event_always_gives_the_same_bytes(simulated_day, shape):
     world, events = simulated_day
-    in_order = [AgentEventEncoder(world.directory).encode(e) for e in events]
-    fresh = AgentEventEncoder(world.directory)
+    in_order = [AgentEventEncoder(world.directory, shape).encode(e) for e in events]
+    fresh = AgentEventEncoder(world.directory, shape)
     backwards = [fresh.encode(e) for e in reversed(events)][::-1]  # caches filled otherwise
     assert in_order == backwards
     again = World(WorldConfig(seed=7, agents_per_instance=12))
-    encoder = AgentEventEncoder(again.directory)
+    encoder = AgentEventEncoder(again.directory, shape)
     replayed = []
     again.add_event_sink(lambda e: replayed.append(encoder.encode(e)))
     again.clock.advance(86_400)
@@ -312,3 +390,10 @@ def test_encoding_throughput(simulated_day):
         best = max(best, len(events) / (time.perf_counter() - started))
     print(f"\nevent_json: {best:,.0f} events/s ({total / len(events):,.0f} bytes/event avg)")
     assert best > 10_000
+
+
+def test_the_simulated_centre_fixture_encodes_in_the_shape_asked_for(simulated_centre):
+    default = simulated_centre(serve=False, agents_per_instance=4)
+    full = simulated_centre(serve=False, agents_per_instance=4, event_shape="full")
+    assert (default.event_shape, default.event_encoder().shape) == ("documented", "documented")
+    assert (full.event_shape, full.event_encoder().shape) == ("full", "full")

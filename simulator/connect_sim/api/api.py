@@ -39,6 +39,7 @@ Observer = Callable[[str | None, int, dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {
     "ListInstances": config.list_instances,
     "DescribeInstance": config.describe_instance,
+    "ListInstanceStorageConfigs": config.list_instance_storage_configs,
     "ListQueues": config.list_queues,
     "DescribeQueue": config.describe_queue,
     "ListRoutingProfiles": config.list_routing_profiles,

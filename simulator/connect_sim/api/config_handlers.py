@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..directory import InstanceNotActive, instances_not_active
 from ..model import HierarchyGroup, Instance, User
 from .context import Call
 from .errors import not_found
@@ -53,15 +54,60 @@ def _instance_document(instance: Instance) -> Document:
     }
 
 
+def _not_active_document(instance: InstanceNotActive, described: bool) -> Document:
+    """What Connect shows of an instance being created or whose creation failed: no service
+    role or access URL yet; DescribeInstance adds the failure's StatusReason."""
+    document: Document = {
+        "Id": instance.id,
+        "Arn": instance.arn,
+        "IdentityManagementType": "CONNECT_MANAGED",
+        "InstanceAlias": instance.alias,
+        "CreatedTime": epoch_seconds(instance.created_ms),
+        "InstanceStatus": instance.status,
+        "InboundCallsEnabled": True,
+        "OutboundCallsEnabled": True,
+    }
+    if described and instance.status == "CREATION_FAILED":
+        document["StatusReason"] = {"Message": "The instance could not be created; create it again"}
+    return document
+
+
+def _not_active(call: Call) -> list[InstanceNotActive]:
+    return [i for i in instances_not_active(call.world.config) if i.created_ms <= call.now_ms
+            and (i.listed_until_ms is None or call.now_ms < i.listed_until_ms)]
+
+
 def list_instances(call: Call) -> Document:
     return listing(call, "InstanceSummaryList", lambda: [
         _instance_document(instance) for instance in call.directory.instances
         if instance.created_ms <= call.now_ms
-    ])
+    ] + [_not_active_document(instance, described=False) for instance in _not_active(call)])
 
 
 def describe_instance(call: Call) -> Document:
+    reference = call.params["InstanceId"]
+    for instance in _not_active(call):
+        if reference in (instance.id, instance.arn):
+            return {"Instance": _not_active_document(instance, described=True)}
     return {"Instance": _instance_document(instance_of(call))}
+
+
+def list_instance_storage_configs(call: Call) -> Document:
+    """The instance's agent event stream (ResourceType AGENT_EVENTS) when the world has one;
+    the simulation stores nothing else (docs/aws-sources.md §10)."""
+    instance = instance_of(call)
+    stream_arn = call.world.config.agent_event_stream_arn
+
+    def configs() -> list[Document]:
+        if call.params["ResourceType"] != "AGENT_EVENTS" or not stream_arn:
+            return []
+        return [{
+            "AssociationId": _stable_token("agent-events", instance.id, stream_arn, length=64),
+            "StorageType": "KINESIS_STREAM",
+            "KinesisStreamConfig": {"StreamArn": stream_arn},
+        }]
+
+    return listing(call, "StorageConfigs", configs)
 
 
 # -- queues ------------------------------------------------------------------------------

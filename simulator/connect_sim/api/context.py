@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..config import WorldConfig
 from ..faults import FaultPlan
 from ..model import ContactSegment, Directory
 from ..world import LiveView
@@ -14,12 +15,16 @@ from .pagination import PageTokens
 class WorldView(Protocol):
     """The part of `connect_sim.world.World` the API serves."""
 
+    config: WorldConfig
     directory: Directory
     faults: FaultPlan
 
     def sync(self) -> int: ...
 
     def segments(self, instance_id: str, start_ms: int, end_ms: int) -> list[ContactSegment]: ...
+
+    def segments_for_window(self, instance_id: str, start_ms: int,
+                            end_ms: int) -> list[ContactSegment]: ...
 
     def visible_ms(self, segment: ContactSegment) -> int | None: ...
 

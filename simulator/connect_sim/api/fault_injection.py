@@ -1,4 +1,5 @@
-"""The world's FaultPlan applied to API calls: latency, throttling, denied actions.
+"""The world's FaultPlan applied to API calls: latency, throttling (random, bursts, or
+Connect's per-operation quotas), denied actions.
 
 The plan is read on every call, so a test or the demo may change `world.faults` while the
 server runs. Random throttling uses its own generator seeded with `faults.seed`, so a run
@@ -14,6 +15,7 @@ from collections.abc import Callable
 
 from ..faults import FaultPlan
 from .errors import access_denied, throttled
+from .quotas import OperationQuotas
 
 
 class FaultGate:
@@ -29,6 +31,7 @@ class FaultGate:
         self._started_s = wall()
         self._rng = random.Random(plan().seed)
         self._rng_lock = threading.Lock()
+        self._quotas = OperationQuotas(wall)
 
     def delay(self) -> None:
         slow_ms = self._plan().slow_ms
@@ -38,7 +41,8 @@ class FaultGate:
     def admit(self, operation: str, caller_arn: str, resource_arn: Callable[[], str]) -> None:
         """Raise the error the call meets, if any: throttling first, then a denied action."""
         plan = self._plan()
-        if self._in_burst(plan) or self._dice_throttle(plan):
+        if (self._in_burst(plan) or self._dice_throttle(plan)
+                or (plan.realistic_quotas and not self._quotas.admit(operation))):
             raise throttled()
         if operation in plan.access_denied:
             raise access_denied(caller_arn, operation, resource_arn())

@@ -3,6 +3,10 @@
 Times are in seconds. An average whose denominator is 0 has no value (None), as Connect
 answers null "when the calculation cannot be performed due to divide by zero". The V1 API
 maps its metric names onto these, so V1 and V2 agree by construction.
+
+Queue-wait figures are over contacts answered from the queue (`Figures.contacts_answered`),
+not over CONTACTS_HANDLED, which also counts outbound calls that never queued
+(docs/aws-sources.md §8: QUEUE_ANSWER_TIME / AVG_QUEUE_ANSWER_TIME, CONTACTS_HANDLED).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ def _average_seconds(attributes: tuple[str, ...], denominator: str) -> Measure:
 
 
 def _max_queued(figures: Figures, _: Threshold | None) -> float | None:
-    finished = figures.contacts_handled + figures.contacts_abandoned
+    finished = figures.contacts_answered + figures.contacts_abandoned  # queued contacts only
     return figures.max_queued_ms / 1000 if finished else None
 
 
@@ -68,7 +72,7 @@ def _service_level(figures: Figures, threshold: Threshold | None) -> float | Non
     within = threshold.count_within(figures.answer_waits_ms) + threshold.count_within(
         figures.abandon_waits_ms
     )
-    return _ratio(within, figures.contacts_handled + figures.contacts_abandoned, 100.0)
+    return _ratio(within, figures.contacts_answered + figures.contacts_abandoned, 100.0)
 
 
 def _abandonment_rate(figures: Figures, _: Threshold | None) -> float | None:
@@ -82,6 +86,7 @@ def never_happens(_: Figures, __: Threshold | None) -> float | None:
 
 MEASURES: dict[str, Measure] = {
     "CONTACTS_QUEUED": _count("contacts_queued"),
+    "CONTACTS_QUEUED_BY_ENQUEUE": _count("contacts_queued_by_enqueue"),
     "CONTACTS_HANDLED": _count("contacts_handled"),
     "CONTACTS_ABANDONED": _count("contacts_abandoned"),
     "CONTACTS_TRANSFERRED_OUT": _count("contacts_transferred_out"),
@@ -99,7 +104,7 @@ MEASURES: dict[str, Measure] = {
     "SUM_INTERACTION_AND_HOLD_TIME": _sum_seconds("talk_ms", "hold_ms"),
     "SUM_CONNECTING_TIME_AGENT": _sum_seconds("connecting_ms"),
     "MAX_QUEUED_TIME": _max_queued,
-    "AVG_QUEUE_ANSWER_TIME": _average_seconds(("queue_answer_ms",), "contacts_handled"),
+    "AVG_QUEUE_ANSWER_TIME": _average_seconds(("queue_answer_ms",), "contacts_answered"),
     "AVG_TALK_TIME": _average_seconds(("talk_ms",), "contacts_handled"),
     "AVG_INTERACTION_TIME": _average_seconds(("talk_ms",), "contacts_handled"),
     "AVG_INTERACTION_AND_HOLD_TIME": _average_seconds(("talk_ms", "hold_ms"), "contacts_handled"),

@@ -4,7 +4,7 @@ An agent counts for a queue (and channel) when their routing profile serves it. 
 activity follows Connect's real-time definitions: Online = status not Offline; Staffed =
 online and not in a custom status; NPT = custom status; On contact = a contact connected,
 ringing, on hold or in after-contact work; Error = a contact in error; Available = in the
-Available status with a free slot and no missed or errored contact. Quirks kept:
+Available status with a free slot and no missed, rejected or errored contact. Quirks kept:
 AGENTS_AFTER_CONTACT_WORK counts contacts in after-contact work, not agents, and
 OLDEST_CONTACT_AGE is in milliseconds when the request has no grouping.
 
@@ -20,7 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import CHANNELS, ON_CONTACT_STATES, ContactView, Instance, RoutingProfile
+from ..model import (
+    CHANNELS,
+    MISSED_GROUP_STATES,
+    ON_CONTACT_STATES,
+    ContactView,
+    Instance,
+    RoutingProfile,
+)
 from ..world import LiveAgent, LiveView
 from .context import Call
 from .errors import invalid_parameter
@@ -30,7 +37,9 @@ from .wire import epoch_seconds, value_or_absent
 Document = dict[str, Any]
 
 ACTIVE_STATES = ON_CONTACT_STATES | {"ENDED"}  # connected, ringing, on hold, ACW
-BLOCKING_STATES = frozenset({"MISSED", "ERROR"})
+# A contact missed, rejected (chat/task) or errored keeps the agent from being Available until
+# it is cleared (docs/aws-sources.md §2; model.MISSED_GROUP_STATES).
+BLOCKING_STATES = MISSED_GROUP_STATES
 SUPPORTED_CHANNELS = frozenset(CHANNELS)
 SUPPORTED_GROUPINGS = ("QUEUE", "CHANNEL")
 UNITS = {"OLDEST_CONTACT_AGE": "SECONDS", "ESTIMATED_WAIT_TIME": "SECONDS"}

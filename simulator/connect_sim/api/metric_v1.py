@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..metrics import Figures
+from ..metrics import Figures, listed_intervals
 from ..model import ContactSegment, Instance
 from .context import Call
 from .dimensions import SegmentDimensions
@@ -23,10 +23,16 @@ MAX_SPAN_MS = 24 * HOUR_MS
 MAX_THRESHOLD_S = 604_800
 MAX_SERVICE_LEVEL_METRICS = 20
 SUPPORTED_GROUPINGS = ("QUEUE", "CHANNEL")
+# "VOICE, CHAT, and TASK channels are supported" (botocore GetMetricDataRequest.Filters;
+# docs/aws-sources.md §4): EMAIL, though in the Channel enum, is refused as by GetCurrentMetricData.
+SUPPORTED_CHANNELS = frozenset({"VOICE", "CHAT", "TASK"})
 
 Document = dict[str, Any]
 
-INCOMING = frozenset({"INBOUND", "TRANSFER", "QUEUE_TRANSFER", "CALLBACK"})
+# CONTACTS_HANDLED_INCOMING = CONTACTS_HANDLED of these initiation methods; CALLBACK and API
+# contacts are in neither INCOMING nor OUTBOUND (docs/aws-sources.md §8; admin guide
+# https://docs.aws.amazon.com/connect/latest/adminguide/historical-metrics-definitions.html).
+INCOMING = frozenset({"INBOUND", "TRANSFER", "QUEUE_TRANSFER"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +161,8 @@ def get_metric_data(call: Call) -> Document:
     _check_window(start_ms, end_ms, call.now_ms)
     queue_ids = _queue_ids(call, instance)
     channels = set(params["Filters"].get("Channels") or ())
+    if not channels <= SUPPORTED_CHANNELS:
+        raise invalid_parameter("VOICE, CHAT, and TASK channels are supported")
     groupings = list(dict.fromkeys(params.get("Groupings") or ()))
     for grouping in groupings:
         if grouping not in SUPPORTED_GROUPINGS:
@@ -169,10 +177,9 @@ def get_metric_data(call: Call) -> Document:
         raise invalid_parameter("You can include up to 20 SERVICE_LEVEL metrics in a request")
 
     def rows() -> list[Document]:
-        segments = [
-            s for s in call.world.segments(instance.id, start_ms, end_ms)
+        segments = [  # EndTime may lie ahead; the answer is as of now
+            s for s in call.world.segments_for_window(instance.id, start_ms, end_ms)
             if s.queue_id in queue_ids and (not channels or s.channel in channels)
-            and s.enqueue_ms < call.now_ms  # EndTime may lie ahead; the answer is as of now
         ]
 
         dimensions = SegmentDimensions(call.directory, instance)
@@ -180,19 +187,22 @@ def get_metric_data(call: Call) -> Document:
         def group_of(segment: ContactSegment) -> GroupKey:
             return tuple(dimensions.value(g, segment) or "" for g in groupings)
 
+        # One reporting interval, the window: every figure attributed to it (metrics.py) counts.
+        window = listed_intervals([(start_ms, end_ms)])
         figures = figures_per_method_filter(
-            segments, group_of, (spec.methods for spec in specs), call.world.visible_ms,
-            call.now_ms,
+            segments, group_of, (spec.methods for spec in specs), window,
+            call.world.visible_ms, call.now_ms,
         )
         return [
             {
                 "Dimensions": _dimensions(key, groupings, dimensions),
                 "Collections": [
-                    _collection(metric, spec, figures[spec.methods].get(key, Figures()), threshold)
+                    _collection(metric, spec, figures[spec.methods].get((key, interval), Figures()),
+                                threshold)
                     for metric, spec, threshold in zip(metrics, specs, thresholds, strict=True)
                 ],
             }
-            for key in sorted(figures[None])
+            for key, interval in sorted(figures[None])
         ]
 
     page = call.pages.paginate(call.operation, params, call.now_ms, rows)

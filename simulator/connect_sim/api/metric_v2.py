@@ -1,7 +1,8 @@
 """GetMetricDataV2: rows per group and reporting interval.
 
-A row exists only for a group with at least one contact in the interval (Connect omits
-empty intervals; the tap densifies). Groupings QUEUE, CHANNEL, INITIATION_METHOD,
+A row exists only for a group with at least one contact counted in the interval — enqueued
+in it, or ended in it (metrics.py's attribution) — as Connect omits empty intervals (the
+tap densifies). Groupings QUEUE, CHANNEL, INITIATION_METHOD,
 ROUTING_PROFILE, AGENT and AGENT_HIERARCHY_LEVEL_* group; any other valid grouping is a
 contact attribute the simulation does not model, so no contact has a value for it and no
 row is returned (Connect requires every dimension of a row to have a value).
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..metrics import Figures
-from ..model import ContactSegment, Instance
+from ..metrics import Figures, listed_intervals
+from ..model import ContactSegment, Directory, Instance
 from .context import Call
 from .dimensions import SegmentDimensions
 from .errors import invalid_parameter
@@ -101,6 +102,21 @@ def _filter_test(key: str, condition: Document, instance: Instance,
     kind = _ARN_KIND.get(key)
     wanted = {resource_id(instance, value, kind) if kind else value for value in values}
     return lambda segment: dimensions.value(key, segment) in wanted
+
+
+def _refuse_agent_queues(filters: list[Document], directory: Directory, instance: Instance) -> None:
+    """GetMetricDataV2 "does not support agent queues" (docs/aws-sources.md §5;
+    https://docs.aws.amazon.com/connect/latest/APIReference/API_GetMetricDataV2.html)."""
+    agent_queues = {ref for q in directory.queues_of(instance.id) if q.queue_type == "AGENT"
+                    for ref in (q.id, q.arn)}
+    for condition in filters:
+        if condition.get("FilterKey") != "QUEUE":
+            continue
+        for value in condition.get("FilterValues") or ():
+            if value in agent_queues:
+                raise invalid_parameter(f"GetMetricDataV2 does not support agent queues: {value} is an "
+                                        "agent queue; filter by standard queues, or by AGENT for an agent's "
+                                        "contacts")
 
 
 def _segment_test(filters: list[Document], instance: Instance,
@@ -205,6 +221,7 @@ def get_metric_data_v2(call: Call) -> Document:
     _check_window(start_ms, end_ms, period, call.now_ms)
     dimensions = SegmentDimensions(call.directory, instance)
     keep = _segment_test(params["Filters"], instance, dimensions)
+    _refuse_agent_queues(params["Filters"], call.directory, instance)
     groupings = list(dict.fromkeys(params.get("Groupings") or ()))
     _check_groupings(groupings)
     if not params["Metrics"]:
@@ -219,25 +236,28 @@ def get_metric_data_v2(call: Call) -> Document:
         return None if None in key else key  # type: ignore[return-value]
 
     def rows() -> list[Document]:
+        bounds = list(intervals(start_ms, end_ms, period, zone))
+        ends = dict(bounds)
+        segments = [s for s in call.world.segments_for_window(instance.id, start_ms, end_ms)
+                    if keep(s)]
+        # every figure in the interval metrics.py attributes it to (enqueue or disconnect)
+        figures = figures_per_method_filter(
+            segments, group_of, (m.methods for m in metrics), listed_intervals(bounds),
+            call.world.visible_ms, call.now_ms,
+        )
         out = []
-        for lo, hi in intervals(start_ms, end_ms, period, zone):
-            segments = [s for s in call.world.segments(instance.id, lo, hi) if keep(s)]
-            figures = figures_per_method_filter(
-                segments, group_of, (m.methods for m in metrics), call.world.visible_ms,
-                call.now_ms,
-            )
-            for key in sorted(figures[None]):
-                row: Document = {"Dimensions": _dimension_document(key, groupings, dimensions)}
-                if interval is not None:
-                    row["MetricInterval"] = {
-                        "Interval": period,
-                        "StartTime": epoch_seconds(lo),
-                        "EndTime": epoch_seconds(hi),
-                    }
-                row["Collections"] = [
-                    _datum(m, figures[m.methods].get(key, Figures())) for m in metrics
-                ]
-                out.append(row)
+        for key, lo in sorted(figures[None], key=lambda row_key: (row_key[1], row_key[0])):
+            row: Document = {"Dimensions": _dimension_document(key, groupings, dimensions)}
+            if interval is not None:
+                row["MetricInterval"] = {
+                    "Interval": period,
+                    "StartTime": epoch_seconds(lo),
+                    "EndTime": epoch_seconds(ends[lo]),
+                }
+            row["Collections"] = [
+                _datum(m, figures[m.methods].get((key, lo), Figures())) for m in metrics
+            ]
+            out.append(row)
         return out
 
     page = call.pages.paginate(call.operation, params, call.now_ms, rows)

@@ -31,7 +31,7 @@ T = TypeVar("T")
 TOKEN_LIFETIME_S = 300.0
 EXPIRING_TOKEN_OPERATIONS = frozenset({"GetMetricData", "GetCurrentMetricData"})
 # Page size when the request gives no MaxResults (the model documents 100 for most List*).
-DEFAULT_PAGE_SIZE = {"ListInstances": 10}
+DEFAULT_PAGE_SIZE = {"ListInstances": 10, "ListInstanceStorageConfigs": 10}
 FALLBACK_PAGE_SIZE = 100
 
 

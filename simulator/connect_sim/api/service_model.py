@@ -11,6 +11,7 @@ from botocore.model import OperationModel, ServiceModel
 OPERATIONS = (
     "ListInstances",
     "DescribeInstance",
+    "ListInstanceStorageConfigs",
     "ListQueues",
     "DescribeQueue",
     "ListRoutingProfiles",

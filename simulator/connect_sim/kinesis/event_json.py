@@ -1,11 +1,13 @@
 """`model.AgentEvent` → the JSON document Amazon Connect puts on an agent event stream.
 
-Field names and layout follow the AWS agent event streams data model (Version 2019-05-25):
+Field names and layout follow AWS's "Agent event streams data model" (Version 2019-05-25,
+https://docs.aws.amazon.com/connect/latest/adminguide/agent-event-stream-model.html) and its
+sample events (https://docs.aws.amazon.com/connect/latest/adminguide/sample-agent-event-stream.html):
 
     {"AWSAccountId", "AgentARN", "CurrentAgentSnapshot", "EventId", "EventTimestamp",
      "EventType", "InstanceARN", "PreviousAgentSnapshot", "Version"}
-    AgentSnapshot = {"AgentStatus": {ARN, Name, StartTimestamp, Type},
-                     "NextAgentStatus": {ARN, EnqueuedTimestamp, Name}   (only while one waits),
+    AgentSnapshot = {"AgentStatus": {ARN, Name, StartTimestamp},
+                     "NextAgentStatus": {ARN, EnqueueTimestamp, Name}   (only while one waits),
                      "Configuration": {AgentHierarchyGroups {Level1..Level5: {ARN, Name} | null}
                                        | null, FirstName, LastName, Proficiencies [],
                                        RoutingProfile {ARN, Concurrency [{AvailableSlots,
@@ -16,6 +18,15 @@ Field names and layout follow the AWS agent event streams data model (Version 20
                                    InitialContactId, InitiationMethod, Queue {ARN, Name},
                                    QueueTimestamp, State, StateStartTimestamp}]}
 
+Two shapes (`EVENT_SHAPES`), one per encoder:
+- "documented" (the default): only what the data model documents. AgentStatus carries no
+  Type (a consumer takes the status type from ListAgentStatuses); NextAgentStatus carries
+  EnqueueTimestamp, the data model's spelling, holding when the agent asked for that status.
+- "full": what the simulator wrote until it had shapes: AgentStatus.Type as well, and the
+  NextAgentStatus time spelt EnqueuedTimestamp, as one of AWS's samples spells it. Kept so
+  tests can prove a pipeline handles both.
+In both, QueueTimestamp is null for an OUTBOUND contact (one the agent dialled: never queued).
+
 Choices where the AWS documentation leaves room, each as Connect's own samples show it:
 - A snapshot the event does not carry (`None` in the model) is `null`; which events carry
   which snapshots is the engine's decision, this module only writes what it is given.
@@ -23,8 +34,8 @@ Choices where the AWS documentation leaves room, each as Connect's own samples s
   first among InboundQueues, with the channels the routing profile lets the agent take.
 - `InitialContactId` is null for a contact that is its own initial contact (no transfer).
 - `AvailableSlots` = MaximumSlots minus the agent's contacts of that channel (after-contact
-  work and a missed offer still on screen hold a slot too), and 0 while the agent has a
-  contact of another channel: the simulator routes one channel at a time.
+  work and a missed, rejected or failed contact not cleared yet hold a slot too), and 0
+  while the agent has a contact of another channel: the simulator routes one channel at a time.
 - Users carry no proficiencies in the simulator: `Proficiencies` is an empty list.
 - Keys are written in a fixed order and without spaces, so the same event and directory
   always give the same bytes.
@@ -43,6 +54,8 @@ from .lookup import DirectoryLookup
 from .timestamps import format_iso_ms
 
 VERSION = "2019-05-25"
+EVENT_SHAPES = ("documented", "full")
+DEFAULT_EVENT_SHAPE = "documented"
 HIERARCHY_LEVELS = (1, 2, 3, 4, 5)
 OUTBOUND_CHANNELS = ("VOICE",)
 
@@ -85,10 +98,13 @@ class _Configuration:
 
 
 class AgentEventEncoder:
-    """Encodes agent events of one world. Safe to share between threads: the caches only
-    ever hold values that are the same whoever computes them."""
+    """Encodes agent events of one world in one of `EVENT_SHAPES`. Safe to share between
+    threads: the caches only ever hold values that are the same whoever computes them."""
 
-    def __init__(self, directory: Directory) -> None:
+    def __init__(self, directory: Directory, shape: str = DEFAULT_EVENT_SHAPE) -> None:
+        if shape not in EVENT_SHAPES:
+            raise ValueError(f"unknown event shape {shape!r}; expected one of {', '.join(EVENT_SHAPES)}")
+        self.shape = shape
         self._lookup = DirectoryLookup(directory)
         self._status_parts: dict[str, tuple[str, str]] = {}
         self._configurations: dict[tuple[str, int], _Configuration] = {}
@@ -152,10 +168,11 @@ class AgentEventEncoder:
         parts = self._status_parts.get(status_id)
         if parts is None:
             status = self._lookup.agent_status(status_id)
+            status_type = f',"Type":{_json_string(status.status_type)}' if self.shape == "full" else ""
             parts = (
                 f'{{"ARN":{_json_string(status.arn)},"Name":{_json_string(status.name)},'
                 f'"StartTimestamp":"',
-                f'","Type":{_json_string(status.status_type)}}}',
+                f'"{status_type}}}',
             )
             self._status_parts[status_id] = parts
         return parts
@@ -164,12 +181,10 @@ class AgentEventEncoder:
         if snapshot.next_status_id is None:
             return ""
         status = self._lookup.agent_status(snapshot.next_status_id)
-        # When the agent chose the next status; model.AgentSnapshot has no field for it yet,
-        # so the document says null until the engine provides `next_status_ms`.
-        enqueued_ms = getattr(snapshot, "next_status_ms", None)
+        time_key = "EnqueuedTimestamp" if self.shape == "full" else "EnqueueTimestamp"
         return (
             f'"NextAgentStatus":{{"ARN":{_json_string(status.arn)},'
-            f'"EnqueuedTimestamp":{_timestamp_or_null(enqueued_ms)},'
+            f'"{time_key}":{_timestamp_or_null(snapshot.next_status_ms)},'
             f'"Name":{_json_string(status.name)}}},'
         )
 
@@ -265,7 +280,7 @@ class AgentEventEncoder:
             f'"InitialContactId":{_string_or_null(initial)},'
             f'"InitiationMethod":{_json_string(contact.initiation_method)},'
             f'"Queue":{self._queue_ref(contact.queue_id)},'
-            f'"QueueTimestamp":"{format_iso_ms(contact.queue_ms)}",'
+            f'"QueueTimestamp":{_timestamp_or_null(contact.queue_ms)},'
             f'"State":{_json_string(contact.state)},'
             f'"StateStartTimestamp":"{format_iso_ms(contact.state_start_ms)}"}}'
         )

@@ -3,6 +3,8 @@
 Register one with `world.add_event_sink(writer.on_event)`. The world calls sinks under its
 lock, in time order, as the simulation advances (pacing is the world clock's job), so
 `KinesisEventWriter.on_event` only queues the event; a background thread encodes and sends.
+The encoder given to a writer decides the shape of the documents (`AgentEventEncoder(directory,
+shape)`: "documented" or "full", see event_json.py).
 """
 
 from __future__ import annotations
