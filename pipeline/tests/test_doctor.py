@@ -92,3 +92,68 @@ def test_unreachable_proxy_is_reported(centre):
     doctor.session("tap-amazon-connect", connect_config(url, proxy_address="127.0.0.1", proxy_port=9))
     proxy = next(f for f in doctor.findings if f.check == "tap-amazon-connect: proxy")
     assert not proxy.ok and "check proxy_address" in proxy.fix
+
+
+AGENT_EVENTS_ARN = "arn:aws:kinesis:us-west-2:123456789012:stream/connect-agent-events"
+
+
+@pytest.fixture(scope="module")
+def streaming_centre():
+    from connect_sim.api.server import start_server
+    from connect_sim.config import WorldConfig
+    from connect_sim.world import World
+
+    world = World(WorldConfig(seed=3, agents_per_instance=4, agent_event_stream_arn=AGENT_EVENTS_ARN))
+    server = start_server(world)
+    yield world, server.url
+    server.stop()
+
+
+def kinesis_config(**extra) -> dict:
+    return {"aws_region": "us-west-2", "aws_access_key_id": "x", "aws_secret_access_key": "y", **extra}
+
+
+@pytest.mark.parametrize("read", [{"stream_name": "connect-agent-events"}, {"stream_arn": AGENT_EVENTS_ARN}])
+def test_the_agent_event_stream_each_instance_writes_is_the_one_read(streaming_centre, read):
+    world, url = streaming_centre
+    doctor = Doctor()
+    doctor.agent_event_streams(connect_config(url), kinesis_config(**read))
+    found = {f.check: f for f in doctor.findings}
+    stream = found[f"agent events of instance {world.directory.instances[0].id}"]
+    assert stream.ok and not stream.warning and AGENT_EVENTS_ARN in stream.detail
+    assert found["connect:ListInstanceStorageConfigs"].ok
+
+
+@pytest.mark.parametrize("read", [{"stream_name": "other-events"},
+                                  {"stream_name": "connect-agent-events", "aws_region": "eu-west-1"}])
+def test_another_stream_than_the_one_read_is_a_warning(streaming_centre, read):
+    _, url = streaming_centre
+    doctor = Doctor()
+    doctor.agent_event_streams(connect_config(url), kinesis_config(**read))
+    [warning] = [f for f in doctor.findings if f.warning]
+    assert warning.check.startswith("agent events of instance ") and AGENT_EVENTS_ARN in warning.detail
+    assert "stream_name" in warning.fix
+    assert doctor.healthy and "WARNING: written to" in doctor.table()
+
+
+def test_agent_event_streaming_off_is_a_warning(centre):
+    _, url = centre
+    doctor = Doctor()
+    doctor.agent_event_streams(connect_config(url), kinesis_config(stream_name="connect-agent-events"))
+    [warning] = [f for f in doctor.findings if f.warning]
+    assert "agent event streaming is off: the adherence tables will stay empty" in warning.detail
+    assert doctor.healthy
+
+
+def test_without_list_instance_storage_configs_the_stream_cannot_be_checked(streaming_centre):
+    world, url = streaming_centre
+    world.faults = FaultPlan(access_denied=frozenset({"ListInstanceStorageConfigs"}))
+    try:
+        doctor = Doctor()
+        doctor.agent_event_streams(connect_config(url), kinesis_config(stream_name="connect-agent-events"))
+    finally:
+        world.faults = FaultPlan()
+    [warning] = doctor.findings
+    assert warning.check == "connect:ListInstanceStorageConfigs" and warning.warning
+    assert "cannot check" in warning.detail and "(optional" in warning.fix
+    assert doctor.healthy

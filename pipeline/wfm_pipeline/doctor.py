@@ -1,6 +1,7 @@
 """`wfm-pipeline doctor`: tries every call the pipeline needs, the cheapest way, and says
 what to fix — the missing IAM action, the bad region, the unknown instance or stream, the
-unreachable proxy, a skewed clock. Exits non-zero when something needed is missing.
+unreachable proxy, a skewed clock, an instance whose agent events go to another stream (or
+nowhere). Exits non-zero when something needed is missing; warnings do not fail it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from wfm_aws import AwsConfigError, AwsSession, AwsSettings, MissingPermissionError, explain_client_error
 
 MAX_CLOCK_SKEW_S = 240  # SigV4 refuses requests more than 5 minutes off
+STREAM_CHECK_ACTION = "connect:ListInstanceStorageConfigs"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Finding:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False  # worth fixing, but the pipeline runs without it
 
 
 class Doctor:
@@ -38,6 +41,9 @@ class Doctor:
     def record(self, check: str, ok: bool, detail: str, fix: str = "") -> bool:
         self.findings.append(Finding(check, ok, detail, fix))
         return ok
+
+    def warn(self, check: str, detail: str, fix: str) -> None:
+        self.findings.append(Finding(check, True, detail, fix, warning=True))
 
     # -- shared -----------------------------------------------------------------------------
     def session(self, plugin: str, config: Mapping[str, Any]) -> AwsSession | None:
@@ -101,12 +107,16 @@ class Doctor:
     # -- the taps ---------------------------------------------------------------------------
     def amazon_connect(self, config: Mapping[str, Any]) -> None:
         from tap_amazon_connect.client import ConnectClient
-        from tap_amazon_connect.options import Options
+        from tap_amazon_connect.options import Options, OptionsError
         from tap_amazon_connect.permissions import STREAM_ACTIONS, check_permissions
 
         if self.session("tap-amazon-connect", config) is None:
             return
-        connect = ConnectClient(config)
+        try:
+            connect = ConnectClient(config)
+        except OptionsError as error:
+            self.record("tap-amazon-connect: settings", False, str(error), "fix the setting in tap-amazon-connect's config")
+            return
         instance_ids = [str(i).rsplit("/", 1)[-1] for i in config.get("instance_ids") or []]
         for instance_id in instance_ids or [None]:
             check = f"instance {instance_id}" if instance_id else "connect:ListInstances"
@@ -151,10 +161,55 @@ class Doctor:
             self.call("kinesis:GetRecords", "kinesis",
                       lambda: kinesis.get_records(ShardIterator=iterator["ShardIterator"], Limit=1))
 
+    def agent_event_streams(self, connect_config: Mapping[str, Any], kinesis_config: Mapping[str, Any]) -> None:
+        """Which Kinesis stream each instance writes agent events to (ListInstanceStorageConfigs,
+        ResourceType AGENT_EVENTS; docs/aws-sources.md §10,
+        https://docs.aws.amazon.com/connect/latest/APIReference/API_ListInstanceStorageConfigs.html),
+        against the stream tap-connect-kinesis reads. Only warnings: the permission is optional."""
+        from tap_amazon_connect.client import ConnectClient
+        from tap_amazon_connect.options import OptionsError
+
+        try:
+            region = AwsSettings.from_config(kinesis_config).region
+            connect = ConnectClient(connect_config)
+            instances = connect.instances()
+        except (AwsConfigError, OptionsError, BotoCoreError, ClientError):
+            return  # amazon_connect() and connect_kinesis() have said what is wrong
+        read = str(kinesis_config.get("stream_arn") or kinesis_config.get("stream_name") or "")
+        read_arn = read if read.startswith("arn:") else f"{region}/{read}"
+        for instance in instances:
+            check = f"agent events of instance {instance.id}"
+            try:
+                configs = list(connect.paginate("ListInstanceStorageConfigs", "StorageConfigs",
+                                                InstanceId=instance.id, ResourceType="AGENT_EVENTS", MaxResults=10))
+            except MissingPermissionError:
+                self.warn(STREAM_CHECK_ACTION, "missing: cannot check which stream the instances write agent "
+                          "events to", f"add {STREAM_CHECK_ACTION} (optional; see docs/iam.md)")
+                return
+            except ClientError as error:
+                answer = error.response.get("Error", {})
+                self.warn(check, f"cannot check: {answer.get('Code')}: {answer.get('Message', '')}", "see the message")
+                continue
+            arns = [c["KinesisStreamConfig"]["StreamArn"] for c in configs
+                    if c.get("StorageType") == "KINESIS_STREAM" and c.get("KinesisStreamConfig")]
+            if not arns:
+                self.warn(check, "agent event streaming is off: the adherence tables will stay empty",
+                          "Connect console: the instance > Data streaming > Enable data streaming, "
+                          "Agent Events: choose a Kinesis stream")
+            elif not any(_same_stream(arn, read_arn) for arn in arns):
+                self.warn(check, f"written to {', '.join(arns)}, but tap-connect-kinesis reads {read or 'no stream'}",
+                          "set tap-connect-kinesis stream_name/stream_arn to that stream (unless you relay events)")
+            else:
+                self.record(check, True, f"written to {next(a for a in arns if _same_stream(a, read_arn))}, "
+                            "the stream tap-connect-kinesis reads")
+        if instances:
+            self.record(STREAM_CHECK_ACTION, True, "allowed")
+
     # -- output -----------------------------------------------------------------------------
     def table(self) -> str:
         rows = [("check", "result", "fix")] + [
-            (f.check, ("ok: " if f.ok else "FAILED: ") + f.detail, f.fix) for f in self.findings]
+            (f.check, ("WARNING: " if f.warning else "ok: " if f.ok else "FAILED: ") + f.detail, f.fix)
+            for f in self.findings]
         widths = [min(max(len(r[i]) for r in rows), 70) for i in range(3)]
         return "\n".join("  ".join(cell[:70].ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                          for row in rows)
@@ -162,6 +217,12 @@ class Doctor:
     @property
     def healthy(self) -> bool:
         return all(f.ok for f in self.findings)
+
+
+def _same_stream(arn: str, read: str) -> bool:
+    """`read`: tap-connect-kinesis's stream_arn, or "<region>/<stream_name>"."""
+    parts = arn.split(":", 5)  # arn:aws:kinesis:<region>:<account>:stream/<name>
+    return arn == read or (len(parts) == 6 and f"{parts[3]}/{parts[5].removeprefix('stream/')}" == read)
 
 
 def meltano_config(project_root: Path, plugin: str) -> dict[str, Any]:
@@ -174,11 +235,16 @@ def meltano_config(project_root: Path, plugin: str) -> dict[str, Any]:
 
 def main(project_root: Path, connect_config: dict | None = None, kinesis_config: dict | None = None) -> int:
     doctor = Doctor()
-    doctor.amazon_connect(connect_config if connect_config is not None
-                          else meltano_config(project_root, "tap-amazon-connect"))
-    doctor.connect_kinesis(kinesis_config if kinesis_config is not None
-                           else meltano_config(project_root, "tap-connect-kinesis"))
+    connect_config = connect_config if connect_config is not None else meltano_config(
+        project_root, "tap-amazon-connect")
+    kinesis_config = kinesis_config if kinesis_config is not None else meltano_config(
+        project_root, "tap-connect-kinesis")
+    doctor.amazon_connect(connect_config)
+    doctor.connect_kinesis(kinesis_config)
+    doctor.agent_event_streams(connect_config, kinesis_config)
     print(doctor.table())
+    if any(f.warning for f in doctor.findings):
+        print("\nWarnings above do not stop the pipeline, but say what will be missing.")
     print("\nEverything the pipeline needs works." if doctor.healthy else
           "\nSomething the pipeline needs does not work: see the fixes above.")
     return 0 if doctor.healthy else 1

@@ -4,7 +4,8 @@ request windows, throttling and AccessDenied turned into MissingPermissionError.
 Retries: botocore's standard mode (exponential backoff with jitter, up to aws_max_attempts
 attempts) handles every throttled attempt; a call still throttled after that waits and
 starts over a few more times, so a throttling storm slows a run but does not fail it.
-The client-side rate limit (max_requests_per_second) paces every HTTP attempt of the run.
+Every HTTP attempt of the run is paced a little under its operation's API quota
+(quotas.py, setting api_quotas).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from botocore.exceptions import ClientError
 
 from wfm_aws import AwsSession, AwsSettings, MissingPermissionError, explain_client_error
 
-from . import __version__, metric_specs
+from . import __version__, metric_specs, quotas
+from .options import Options, OptionsError
 from .windows import INTERVAL_PERIODS
 
 log = logging.getLogger("tap-amazon-connect")
@@ -34,6 +36,9 @@ THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException",
 MAX_FILTER_VALUES = 100  # queues per metric request (V1 and V2)
 EXTRA_THROTTLE_ROUNDS = 6
 MAX_THROTTLE_PAUSE_S = 60.0
+# ListInstances and DescribeInstance also show instances being created or whose creation
+# failed (docs/aws-sources.md §6; botocore InstanceStatus); only ACTIVE ones can be read.
+ACTIVE = "ACTIVE"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,10 @@ class Instance:
     arn: str
     alias: str | None
     document: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        return self.document.get("InstanceStatus") or ACTIVE
 
 
 @dataclass(frozen=True)
@@ -67,21 +76,21 @@ def queue_id_of(value: str) -> str:
 
 
 class ConnectClient:
-    """Every Connect call of one run goes through here (one client, one rate limit)."""
+    """Every Connect call of one run goes through here (one client, paced per operation)."""
 
     def __init__(self, config: Mapping[str, Any], sleep=time.sleep) -> None:
         self.config = config
         self.settings = AwsSettings.from_config(config)
-        rate = config.get("max_requests_per_second")
+        rates, every_other = quotas.client_rates(Options.from_config(config).api_quotas)
         self.session = AwsSession(
             self.settings, user_agent=f"tap-amazon-connect/{__version__}",
-            max_requests_per_second=float(rate) if rate else None,
+            operation_rates=rates, default_operation_rate=every_other,
         )
         self._client = None
         self._sleep = sleep
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._instances: list[Instance] | None = None
+        self._listed: list[Instance] | None = None
         self._queues: dict[str, list[Queue]] = {}
 
     @property
@@ -130,17 +139,37 @@ class ConnectClient:
                 return
 
     # -- instances and queues (cached for the run) --------------------------------------------
-    def instances(self) -> list[Instance]:
-        if self._instances is None:
+    def listed_instances(self) -> list[Instance]:
+        """The configured instances (DescribeInstance each), else every one ListInstances
+        returns, whatever their status."""
+        if self._listed is None:
             wanted = [instance_id_of(v) for v in self.config.get("instance_ids") or []]
             if wanted:
                 found = [self.call("DescribeInstance", InstanceId=i)["Instance"] for i in dict.fromkeys(wanted)]
             else:
                 found = list(self.paginate("ListInstances", "InstanceSummaryList"))
-            self._instances = sorted(
+            self._listed = sorted(
                 (Instance(d["Id"], d["Arn"], d.get("InstanceAlias"), d) for d in found), key=lambda i: i.id
             )
-        return self._instances
+            for instance in self._listed:
+                if instance.status != ACTIVE and not wanted:
+                    log.info("Instance %s (%s) is %s, not ACTIVE: skipped", instance.id, instance.alias,
+                             instance.status)
+        return self._listed
+
+    def instances(self) -> list[Instance]:
+        """The instances the run reads: ACTIVE ones. A configured instance that is not ACTIVE
+        is an error (OptionsError)."""
+        listed = self.listed_instances()
+        if self.config.get("instance_ids"):
+            for instance in listed:
+                if instance.status != ACTIVE:
+                    reason = (instance.document.get("StatusReason") or {}).get("Message")
+                    raise OptionsError(
+                        f"instance_ids: instance {instance.id} is {instance.status}, not ACTIVE"
+                        f"{f' ({reason})' if reason else ''}: Connect serves its data once it is created; "
+                        "remove it from instance_ids or wait until it is ACTIVE")
+        return [instance for instance in listed if instance.status == ACTIVE]
 
     def instance(self, instance_id: str) -> Instance:
         for instance in self.instances():

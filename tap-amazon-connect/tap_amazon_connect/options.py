@@ -7,10 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from .quotas import EVERY_OTHER, OPERATIONS
 from .windows import INTERVAL_PERIODS, V1_MARGIN, V1_REACH, V2_REACH, parse_datetime
 
 CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL")
 DEFAULT_CHANNELS = ("VOICE", "CHAT", "TASK")
+# GetMetricData (V1) and GetCurrentMetricData take VOICE, CHAT and TASK only; EMAIL is for
+# GetMetricDataV2 alone (docs/aws-sources.md §4; botocore GetMetricDataRequest.Filters,
+# GetCurrentMetricDataRequest.Filters).
+V1_AND_CURRENT_CHANNELS = ("VOICE", "CHAT", "TASK")
 QUEUE_TYPES = ("STANDARD", "AGENT")
 DEFAULT_START = timedelta(days=30)
 
@@ -29,6 +34,7 @@ class Options:
     queue_types: tuple[str, ...]
     thresholds: tuple[int, ...]
     start_date: datetime | None  # None: the default reach (30 days for v2, 24 h for v1)
+    api_quotas: Mapping[str, float]  # operation or "*" -> requests per second (0: unpaced)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Options:
@@ -54,8 +60,40 @@ class Options:
             raise OptionsError("service_level_thresholds_seconds: 1 to 10 whole seconds, each 1..604800")
         start = parse_datetime(config["start_date"]) if config.get("start_date") else None
         options = cls(api, interval, lookback, settle, tuple(dict.fromkeys(channels)),
-                      tuple(dict.fromkeys(types)), tuple(dict.fromkeys(thresholds)), start)
+                      tuple(dict.fromkeys(types)), tuple(dict.fromkeys(thresholds)), start,
+                      _api_quotas(config))
         return options
+
+    @property
+    def v1_and_current_channels(self) -> tuple[str, ...]:
+        """The configured channels GetMetricData and GetCurrentMetricData accept (not EMAIL)."""
+        return tuple(c for c in self.channels if c in V1_AND_CURRENT_CHANNELS)
+
+    @property
+    def interval_channels(self) -> tuple[str, ...]:
+        """The channels queue_interval_metrics reads with the configured metrics_api."""
+        return self.v1_and_current_channels if self.metrics_api == "v1" else self.channels
+
+    @property
+    def v2_queue_types(self) -> tuple[str, ...]:
+        """Queue types GetMetricDataV2 is asked about: it does not support agent queues
+        (docs/aws-sources.md §5; https://docs.aws.amazon.com/connect/latest/APIReference/API_GetMetricDataV2.html)."""
+        return tuple(t for t in self.queue_types if t != "AGENT")
+
+    def notes(self) -> list[str]:
+        """What the settings ask for that an API cannot give, said once when the tap starts."""
+        notes = []
+        if "EMAIL" in self.channels:
+            v1 = " and queue_interval_metrics (metrics_api v1)" if self.metrics_api == "v1" else ""
+            notes.append("channels: EMAIL has no current or v1 metrics (GetCurrentMetricData and GetMetricData "
+                         f"take VOICE, CHAT and TASK only), so queue_current_metrics{v1} have no EMAIL rows")
+        if "AGENT" in self.queue_types:
+            without, still = (("queue_interval_metrics (v2) and agent_interval_metrics read", "")
+                              if self.metrics_api == "v2" else
+                              ("agent_interval_metrics reads", ", queue_interval_metrics (v1)"))
+            notes.append(f"queue_types: GetMetricDataV2 does not support agent queues, so {without} standard "
+                         f"queues only; agent queues are still in queues{still} and queue_current_metrics")
+        return notes
 
     @property
     def reach(self) -> timedelta:
@@ -81,3 +119,21 @@ class Options:
         if self.start_date is not None:
             return self.start_date
         return now - (self.reach if self.metrics_api == "v1" else DEFAULT_START)
+
+
+def _api_quotas(config: Mapping[str, Any]) -> dict[str, float]:
+    if config.get("max_requests_per_second") is not None:
+        raise OptionsError("max_requests_per_second was replaced by api_quotas (Connect throttles each "
+                           'operation on its own): remove it; for no client-side limit set api_quotas {"*": 0}')
+    quotas: dict[str, float] = {}
+    for name, rate in (config.get("api_quotas") or {}).items():
+        if name != EVERY_OTHER and name not in OPERATIONS:
+            raise OptionsError(f"api_quotas: {name} is not an operation the tap calls; use "
+                               f'{", ".join(OPERATIONS)}, or "*" for every other')
+        try:
+            quotas[name] = float(rate)
+        except (TypeError, ValueError):
+            raise OptionsError(f"api_quotas: {name} must be requests per second, not {rate!r}") from None
+        if quotas[name] < 0:
+            raise OptionsError(f"api_quotas: {name} cannot be negative (0 turns client-side pacing off)")
+    return quotas

@@ -26,7 +26,7 @@ from wfm_aws import MissingPermissionError
 
 from . import clock, metric_specs
 from .client import ConnectClient, Instance
-from .options import Options
+from .options import Options, OptionsError
 from .windows import INTERVAL_PERIODS, closed_until
 
 STREAM_ACTIONS = {
@@ -51,6 +51,8 @@ def check_permissions(connect: ConnectClient, options: Options, streams: Iterabl
             return call()
         except MissingPermissionError as error:
             problems.append(f"{error.action}: missing (AWS said: {error.aws_message or 'access denied'})")
+        except OptionsError as error:
+            problems.append(str(error))
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
             if code not in ("ResourceNotFoundException", "InvalidParameterException", "InvalidRequestException"):
@@ -76,12 +78,14 @@ def check_permissions(connect: ConnectClient, options: Options, streams: Iterabl
     queue_ids: list[str] = []
     if "ListQueues" in actions:
         queues = attempt("ListQueues", lambda: connect.queues(iid))
-        queue_ids = [q.id for q in queues or []][:1]
+        # a standard queue first: GetMetricDataV2 refuses agent queues
+        queue_ids = [q.id for q in sorted(queues or [], key=lambda q: q.queue_type == "AGENT")][:1]
     now = clock.now()
     end = closed_until(now, options.interval_minutes, options.settle_minutes)
     start = end - timedelta(minutes=options.interval_minutes)
-    channels = list(options.channels)
     some_queue = queue_ids or ["00000000-0000-0000-0000-000000000000"]
+    v1_filters = {"Queues": some_queue, **({"Channels": list(options.v1_and_current_channels)}
+                                           if options.v1_and_current_channels else {})}
     calls: dict[str, Callable[[], Any]] = {
         "ListRoutingProfiles": lambda: connect.call("ListRoutingProfiles", InstanceId=iid, MaxResults=1),
         "ListAgentStatuses": lambda: connect.call("ListAgentStatuses", InstanceId=iid, MaxResults=1),
@@ -94,10 +98,10 @@ def check_permissions(connect: ConnectClient, options: Options, streams: Iterabl
             Metrics=[{"Name": "CONTACTS_QUEUED"}], MaxResults=1),
         "GetMetricData": lambda: connect.call(
             "GetMetricData", InstanceId=iid, StartTime=start, EndTime=end,
-            Filters={"Queues": some_queue, "Channels": channels}, Groupings=["QUEUE"],
+            Filters=v1_filters, Groupings=["QUEUE"],
             HistoricalMetrics=metric_specs.v1_request_metrics()[:1], MaxResults=1),
         "GetCurrentMetricData": lambda: connect.call(
-            "GetCurrentMetricData", InstanceId=iid, Filters={"Queues": some_queue, "Channels": channels},
+            "GetCurrentMetricData", InstanceId=iid, Filters=v1_filters,
             CurrentMetrics=[{"Name": "AGENTS_ONLINE", "Unit": "COUNT"}], MaxResults=1),
     }
     calls["DescribeQueue"] = lambda: connect.call("DescribeQueue", InstanceId=iid, QueueId=some_queue[0])

@@ -44,13 +44,18 @@ class TapAmazonConnect(Tap):
                     description="An interval is read once interval_end <= now - settle_minutes"),
         th.Property("queue_ids", th.ArrayType(S), description="Only these queues (ids or ARNs); empty: all"),
         th.Property("queue_types", th.ArrayType(th.StringType(allowed_values=["STANDARD", "AGENT"])),
-                    default=["STANDARD"], description="Queue types read (agent queues multiply rows)"),
+                    default=["STANDARD"], description="Queue types read (agent queues multiply rows; "
+                                                      "GetMetricDataV2 does not read them)"),
         th.Property("channels", th.ArrayType(th.StringType(allowed_values=list(CHANNELS))),
-                    default=["VOICE", "CHAT", "TASK"], description="Channels read (VOICE, CHAT, TASK, EMAIL)"),
+                    default=["VOICE", "CHAT", "TASK"],
+                    description="Channels read (VOICE, CHAT, TASK, EMAIL; EMAIL from GetMetricDataV2 only)"),
         th.Property("service_level_thresholds_seconds", th.ArrayType(I), default=[20],
                     description="Answered-within thresholds; the first fills contacts_answered_in_threshold"),
-        th.Property("max_requests_per_second", N, default=5,
-                    description="Client-side limit shared by every AWS call of the run (0: none)"),
+        th.Property("api_quotas", th.ObjectType(additional_properties=N),
+                    description="Connect's requests-per-second quota per operation in your account, e.g. "
+                                '{"ListUsers": 10}; "*": every operation not named; 0: no client-side limit. '
+                                "Unset: AWS's documented defaults (GetMetricData and GetCurrentMetricData "
+                                "5/s, every other 2/s). The tap paces a little under each"),
     ).to_dict()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -63,6 +68,16 @@ class TapAmazonConnect(Tap):
                     self.options.check_reach(clock.now())
             except (OptionsError, AwsConfigError) as error:
                 raise ConfigValidationError(str(error), errors=[str(error)]) from error
+            for note in self.options.notes():
+                self.logger.info(note)
+
+    def sync_all(self) -> None:
+        # A setting found wrong only mid-run (an instance of instance_ids not ACTIVE, a new
+        # instance's start_date out of reach) is one clear line, like one found up front.
+        try:
+            super().sync_all()
+        except OptionsError as error:
+            raise ConfigValidationError(str(error), errors=[str(error)]) from error
 
     @cached_property
     def options(self) -> Options:

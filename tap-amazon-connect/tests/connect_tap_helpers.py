@@ -26,7 +26,7 @@ def base_config(centre, **overrides: Any) -> dict[str, Any]:
         "aws_secret_access_key": "secret-test-key",
         "aws_region": "us-west-2",
         "aws_endpoint_url": centre.url,
-        "max_requests_per_second": 0,
+        "api_quotas": {"*": 0},  # the simulator has no quotas unless asked: no client-side pacing
         "aws_max_attempts": 10,
     }
     config.update(overrides)

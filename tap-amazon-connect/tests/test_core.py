@@ -27,7 +27,7 @@ SAMPLE_CONFIG = {
     "aws_region": "USWest2",
     "aws_endpoint_url": _server.url,
     "start_date": (_now - timedelta(hours=2)).isoformat(),
-    "max_requests_per_second": 0,
+    "api_quotas": {"*": 0},
 }
 
 

@@ -33,7 +33,7 @@ def test_template_is_cfn_lint_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_plain_json_policy_grants_what_the_template_grants():
+def _template_statements() -> list:
     import yaml
 
     class Loader(yaml.SafeLoader):
@@ -41,12 +41,28 @@ def test_plain_json_policy_grants_what_the_template_grants():
 
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
     template = yaml.load(TEMPLATE.read_text(), Loader=Loader)
-    statements = template["Resources"]["ConnectPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    return template["Resources"]["ConnectPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_plain_json_policy_grants_what_the_template_grants():
+    statements = _template_statements()
     plain = json.loads((IAM / "policies" / "wfm-connect-policy.json").read_text())["Statement"]
     assert _actions(plain) == _actions(statements)
     for name in ("wfm-connect-assume-policy.json", "wfm-role-trust-iam-user.json",
                  "wfm-role-trust-cross-account.json"):
         assert _actions(json.loads((IAM / "policies" / name).read_text())["Statement"]) == {"sts:AssumeRole"}
+
+
+def test_the_template_grants_every_connect_action_the_pipeline_calls():
+    from wfm_pipeline.doctor import STREAM_CHECK_ACTION
+
+    from tap_amazon_connect.permissions import STREAM_ACTIONS
+
+    called = {f"connect:{action}" for actions in STREAM_ACTIONS.values() for action in actions
+              if not action.startswith("<")}
+    called |= {"connect:ListInstances", "connect:DescribeInstance", "connect:GetMetricData",
+               "connect:GetMetricDataV2", STREAM_CHECK_ACTION}
+    assert called <= _actions(_template_statements())
 
 
 def _document(iam, policy_arn: str) -> dict:

@@ -1,6 +1,6 @@
 import threading
 
-from wfm_aws import RateLimiter
+from wfm_aws import OperationRateLimiter, Rate, RateLimiter
 
 
 class FakeTime:
@@ -37,3 +37,22 @@ def test_idle_time_refills_the_bucket_up_to_the_burst():
     for _ in range(3):
         limiter.acquire()
     assert abs(fake.now - start - 0.5) < 1e-9  # two free, the third waits half a second
+
+
+def test_each_operation_has_a_bucket_of_its_own():
+    fake = FakeTime()
+    limiter = OperationRateLimiter({"GetMetricData": Rate(5, 8), "ListUsers": None}, default=Rate(2, 5),
+                                   clock=fake.clock, sleep=fake.sleep)
+    for _ in range(8):
+        limiter.acquire("GetMetricData")
+    for _ in range(5):
+        limiter.acquire("DescribeUser")
+        limiter.acquire("DescribeQueue")  # the default rate, but a bucket of its own
+    for _ in range(50):
+        limiter.acquire("ListUsers")  # None: unpaced
+    assert fake.now == 0.0
+    limiter.acquire("DescribeUser")
+    assert abs(fake.now - 0.5) < 1e-9  # the sixth DescribeUser waits for its bucket at 2/s
+    limiter.acquire("GetMetricData")
+    assert abs(fake.now - 0.5) < 1e-9  # GetMetricData refilled 2.5 tokens meanwhile
+    assert limiter.waited_s == {"DescribeUser": 0.5}

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from wfm_aws import AwsConfigError, AwsSession, AwsSettings
+from wfm_aws import AwsConfigError, AwsSession, AwsSettings, Rate
 
 ROLE = "arn:aws:iam::123456789012:role/WFMSGConnectAPIRole"
 
@@ -71,13 +71,18 @@ def test_unknown_profile_is_a_clear_error(monkeypatch, tmp_path):
         AwsSession(AwsSettings.from_config({"aws_region": "us-west-2", "aws_profile": "wfm"}))
 
 
-def test_rate_limit_is_shared_by_every_client_of_a_session(moto_kinesis):
-    aws = AwsSession(settings(moto_kinesis), max_requests_per_second=1000)
+def test_operation_rates_pace_each_operation_by_its_name(moto_kinesis):
+    aws = AwsSession(settings(moto_kinesis), operation_rates={"DescribeLimits": None},
+                     default_operation_rate=Rate(1, 1))
     waits = []
-    aws.limiter._sleep = waits.append
-    aws.limiter.burst = aws.limiter._tokens = 2
-    aws.limiter.rate = 1.0
-    aws.client("kinesis").list_streams()
-    aws.client("sts").get_caller_identity()
-    aws.client("kinesis").list_streams()
+    aws.operation_limiter._sleep = waits.append
+    kinesis = aws.client("kinesis")
+    kinesis.list_streams()
+    kinesis.describe_limits()
+    kinesis.describe_limits()
+    assert waits == []  # one ListStreams (the default rate), and DescribeLimits unpaced
+    kinesis.list_streams()
     assert len(waits) == 1 and waits[0] > 0.5
+    assert set(aws.operation_limiter.waited_s) == {"ListStreams"}
+    aws.client("kinesis").list_streams()  # the buckets are the session's, shared by its clients
+    assert len(waits) == 2

@@ -1,7 +1,7 @@
 """AWS sessions shared by tap-amazon-connect and tap-connect-kinesis."""
 
 from .errors import AwsConfigError, MissingPermissionError, explain_client_error, iam_action
-from .ratelimit import RateLimiter
+from .ratelimit import OperationRateLimiter, Rate, RateLimiter
 from .regions import normalize_region
 from .session import AwsSession
 from .settings import AwsSettings
@@ -11,6 +11,8 @@ __all__ = [
     "AwsSession",
     "AwsSettings",
     "MissingPermissionError",
+    "OperationRateLimiter",
+    "Rate",
     "RateLimiter",
     "explain_client_error",
     "iam_action",

@@ -5,6 +5,7 @@ itself before it expires, the proxy for every call (STS included), retries and r
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 
 from .errors import AwsConfigError
-from .ratelimit import RateLimiter
+from .ratelimit import OperationRateLimiter, Rate
 from .settings import AwsSettings
 
 log = logging.getLogger(__name__)
@@ -40,13 +41,18 @@ class _RoleCredentials(RefreshableCredentials):
 
 
 class AwsSession:
-    """Makes clients for one run. `max_requests_per_second` is shared by all of them."""
+    """Makes clients for one run, paced by budgets shared by all of them: `operation_rates`
+    per API operation (`default_operation_rate` for operations not named; None: unpaced)."""
 
     def __init__(self, settings: AwsSettings, user_agent: str = "amazon-connect-wfm",
-                 max_requests_per_second: float | None = None) -> None:
+                 operation_rates: Mapping[str, Rate | None] | None = None,
+                 default_operation_rate: Rate | None = None) -> None:
         self.settings = settings
         self._user_agent = user_agent
-        self.limiter = RateLimiter(max_requests_per_second) if max_requests_per_second else None
+        self.operation_limiter = (
+            OperationRateLimiter(operation_rates or {}, default_operation_rate)
+            if operation_rates or default_operation_rate else None
+        )
         self.role_refreshes = 0
         self._session = self._build_session()
 
@@ -59,8 +65,8 @@ class AwsSession:
             endpoint_url=endpoint_url or self.settings.endpoint_url,
             config=self._config(**config),
         )
-        if self.limiter is not None:
-            self.limiter.install(client)
+        if self.operation_limiter is not None:
+            self.operation_limiter.install(client)
         return client
 
     def describe_credentials(self) -> str:

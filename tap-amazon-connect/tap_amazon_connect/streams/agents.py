@@ -1,6 +1,7 @@
 """agent_interval_metrics (optional, not selected by default): per instance x agent x queue x
 channel x interval, the contacts each agent handled and their times (GetMetricDataV2 grouped
-by AGENT, QUEUE and CHANNEL; always V2: GetMetricData cannot group by agent).
+by AGENT, QUEUE and CHANNEL; always V2: GetMetricData cannot group by agent). Standard
+queues only: GetMetricDataV2 does not support agent queues (options.py).
 
 Rows exist only where an agent had contacts (not densified: agents x queues x channels x
 intervals would be mostly zeros); an absent row means zero. The read range follows the
@@ -72,7 +73,7 @@ class AgentIntervalMetricsStream(PerInstanceStream):
         assert context is not None
         o = self.options
         instance = self.connect.instance(context["instance_id"])
-        queue_ids = [q.id for q in self.connect.queues(instance.id)]
+        queue_ids = [q.id for q in self.connect.queues(instance.id) if q.queue_type in o.v2_queue_types]
         now = clock.now()
         state = self.get_context_state(context)
         end = closed_until(now, o.interval_minutes, o.settle_minutes)

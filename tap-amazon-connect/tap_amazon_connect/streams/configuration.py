@@ -17,6 +17,9 @@ def _time(value: Any) -> str | None:
 
 
 class InstancesStream(ConnectStream):
+    """Every instance ListInstances returns (or each configured one), whatever its status;
+    the other streams read ACTIVE instances only."""
+
     name = "instances"
     primary_keys = ("instance_id",)
     schema = th.PropertiesList(
@@ -32,7 +35,8 @@ class InstancesStream(ConnectStream):
     ).to_dict()
 
     def get_records(self, context: dict | None) -> Iterable[dict]:
-        for instance in self.instances():
+        self.instances()  # an instance of instance_ids that is not ACTIVE stops the run here too
+        for instance in self.connect.listed_instances():
             d = instance.document
             yield {
                 "instance_id": instance.id,

@@ -1,6 +1,7 @@
 """queue_current_metrics: one GetCurrentMetricData snapshot per run, every selected queue x
 configured channel (zeros where Connect has no row: no agent serving it, no contact waiting),
-stamped with collected_at (the run's clock) and Connect's data_snapshot_time."""
+stamped with collected_at (the run's clock) and Connect's data_snapshot_time. No EMAIL rows:
+GetCurrentMetricData takes VOICE, CHAT and TASK only (options.py)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,10 @@ class QueueCurrentMetricsStream(ConnectStream):
     ).to_dict()
 
     def get_records(self, context: dict | None) -> Iterable[dict]:
-        channels = self.options.channels
+        channels = self.options.v1_and_current_channels
         for instance in self.instances():
             queue_ids = [q.id for q in self.connect.queues(instance.id)]
-            if not queue_ids:
+            if not queue_ids or not channels:
                 continue
             collected_at = iso(clock.now())
             found: dict[tuple[str, str], dict] = {}

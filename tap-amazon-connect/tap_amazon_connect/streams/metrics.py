@@ -6,6 +6,7 @@ interval minus lookback_minutes (Connect restates recent intervals; the key make
 upserts). v2 reads windows of just under 3 days per request (100 queues per request,
 paginated); v1 reads one request per interval and 100 queues. Rows are emitted interval by
 interval, every selected queue x configured channel, zeros where the API had no row.
+Which metric fills which column, and the interval Connect counts each in: metric_specs.py.
 """
 
 from __future__ import annotations
@@ -45,8 +46,24 @@ class QueueIntervalMetricsStream(PerInstanceStream):
         th.Property("interval_start", th.DateTimeType, required=True),
         th.Property("interval_end", th.DateTimeType),
         th.Property("interval_minutes", th.IntegerType),
-        th.Property("contacts_offered", th.IntegerType, description="CONTACTS_QUEUED"),
-        th.Property("contacts_handled", th.IntegerType),
+        th.Property("contacts_offered", th.IntegerType, description=(
+            "Contacts that entered the queue, in the interval they were enqueued in (the volume "
+            "to forecast): v2 CONTACTS_QUEUED_BY_ENQUEUE. With v1 (no such metric) it is "
+            "CONTACTS_QUEUED, counted in the interval the contact ended (disconnected)")),
+        th.Property("contacts_queued", th.IntegerType, description=(
+            "CONTACTS_QUEUED as Connect reports it: the same contacts, in the interval holding "
+            "their contact record's disconnect time (for reconciling with Connect's reports)")),
+        th.Property("contacts_handled", th.IntegerType, description=(
+            "CONTACTS_HANDLED: connected to an agent, inbound, transferred and outbound; "
+            "interval of the disconnect")),
+        th.Property("contacts_handled_outbound", th.IntegerType, description=(
+            "Of contacts_handled, the outbound ones (agent-dialled, never queued): v2 "
+            "CONTACTS_HANDLED filtered on INITIATION_METHOD OUTBOUND, v1 CONTACTS_HANDLED_OUTBOUND")),
+        th.Property("contacts_answered", th.IntegerType, description=(
+            "Contacts queued and then answered by an agent, interval of the disconnect: the "
+            "denominator of avg_queue_answer_time_seconds. v2 SUM_CONTACTS_ANSWERED_IN_X "
+            "(LTE 604800 s); v1 contacts_handled - contacts_handled_outbound (also counts "
+            "callback and API contacts)")),
         th.Property("contacts_abandoned", th.IntegerType),
         th.Property("contacts_answered_in_threshold", th.IntegerType,
                     description="Answered in less than service_level_threshold_seconds (null with v1)"),
@@ -60,9 +77,10 @@ class QueueIntervalMetricsStream(PerInstanceStream):
         th.Property("hold_time_seconds", th.NumberType),
         th.Property("after_contact_work_seconds", th.NumberType),
         th.Property("queue_answer_time_seconds", th.NumberType,
-                    description="Derived: avg_queue_answer_time_seconds x contacts_handled"),
-        th.Property("avg_queue_answer_time_seconds", th.NumberType,
-                    description="As the API gives it; denominator contacts_handled; null when 0"),
+                    description="Derived: avg_queue_answer_time_seconds x contacts_answered"),
+        th.Property("avg_queue_answer_time_seconds", th.NumberType, description=(
+            "AVG_QUEUE_ANSWER_TIME as the API gives it: mean queue wait over contacts_answered "
+            "(queued and answered; not contacts_handled, which adds outbound); null when 0")),
         th.Property("abandon_time_seconds", th.NumberType,
                     description="Derived: avg_abandon_time_seconds x contacts_abandoned"),
         th.Property("avg_abandon_time_seconds", th.NumberType,
@@ -105,7 +123,9 @@ class QueueIntervalMetricsStream(PerInstanceStream):
         assert context is not None
         o = self.options
         instance = self.connect.instance(context["instance_id"])
-        queue_ids = [q.id for q in self.connect.queues(instance.id)]
+        # v2 reads no agent queues, v1 no EMAIL: the APIs do not take them (options.py)
+        types = o.v2_queue_types if o.metrics_api == "v2" else o.queue_types
+        queue_ids = [q.id for q in self.connect.queues(instance.id) if q.queue_type in types]
         now = clock.now()
         start, end = self.read_range(context, now)
         if not queue_ids or start >= end:
@@ -120,7 +140,7 @@ class QueueIntervalMetricsStream(PerInstanceStream):
             for interval_start in interval_starts(window_start, window_end, o.interval_minutes):
                 found = figures.get(interval_start, {})
                 for queue_id in queue_ids:
-                    for channel in o.channels:
+                    for channel in o.interval_channels:
                         values = found.get((queue_id, channel)) or metric_specs.empty_figures(
                             o.thresholds, o.metrics_api)
                         yield self._row(instance.id, queue_id, channel, interval_start, values, collected_at)
@@ -130,7 +150,7 @@ class QueueIntervalMetricsStream(PerInstanceStream):
         o = self.options
         out: dict[datetime, dict[Key, dict[str, Any]]] = {}
         if o.metrics_api == "v1":
-            for result in self.connect.metric_rows_v1(instance, queue_ids, o.channels, start, end):
+            for result in self.connect.metric_rows_v1(instance, queue_ids, o.interval_channels, start, end):
                 dims = result.get("Dimensions") or {}
                 key = ((dims.get("Queue") or {}).get("Id"), dims.get("Channel"))
                 out.setdefault(start, {})[key] = metric_specs.figures_from_v1(
