@@ -1,9 +1,11 @@
 """Decode Amazon Connect agent events (and contact trace records) and flatten them to rows.
 
 One Kinesis record holds one JSON document of the agent event data model (Version
-2019-05-25). Decoding is typed (msgspec): the fields the row needs are read into structs,
-the nested parts kept as JSON (contacts, snapshots) pass through as raw JSON text, never
-re-parsed into Python objects. A record that is not JSON, or lacks the fields every agent
+2019-05-25; https://docs.aws.amazon.com/connect/latest/adminguide/agent-event-stream-model.html).
+Only the fields every event carries are required; every other field may be absent or null.
+Decoding is typed (msgspec): the fields the row needs are read into structs, the nested
+parts kept as JSON (contacts, snapshots) pass through as raw JSON text, never re-parsed
+into Python objects. A record that is not JSON, or lacks the fields every agent
 event carries, raises `NotAnEvent`: the reader sends it to the dead letters.
 """
 
@@ -22,6 +24,10 @@ class NotAnEvent(ValueError):
 
 
 class _Status(msgspec.Struct, frozen=True):
+    """AgentStatus: AWS's data model and sample events document ARN, Name and StartTimestamp
+    only; `Type` is read when an event happens to carry it (the transform takes a status's
+    type from ListAgentStatuses by ARN)."""
+
     ARN: str | None = None
     Name: str | None = None
     StartTimestamp: str | None = None
@@ -29,9 +35,17 @@ class _Status(msgspec.Struct, frozen=True):
 
 
 class _NextStatus(msgspec.Struct, frozen=True):
+    """NextAgentStatus: the data model spells its time `EnqueueTimestamp`, one AWS sample
+    event `EnqueuedTimestamp`; either is accepted."""
+
     ARN: str | None = None
     Name: str | None = None
+    EnqueueTimestamp: str | None = None
     EnqueuedTimestamp: str | None = None
+
+    @property
+    def enqueued_at(self) -> str | None:
+        return self.EnqueueTimestamp or self.EnqueuedTimestamp
 
 
 class _RoutingProfile(msgspec.Struct, frozen=True):
@@ -80,6 +94,7 @@ class AgentEventRow(msgspec.Struct, omit_defaults=False):
     agent_status_name: str | None
     agent_status_type: str | None
     agent_status_start_timestamp: str | None
+    next_agent_status_arn: str | None
     next_agent_status_name: str | None
     next_agent_status_enqueued_timestamp: str | None
     username: str | None
@@ -121,6 +136,7 @@ AGENT_EVENT_SCHEMA: dict[str, Any] = {
         "agent_status_name": _STRING,
         "agent_status_type": _STRING,
         "agent_status_start_timestamp": _TIMESTAMP,
+        "next_agent_status_arn": _STRING,
         "next_agent_status_name": _STRING,
         "next_agent_status_enqueued_timestamp": _TIMESTAMP,
         "username": _STRING,
@@ -208,8 +224,9 @@ def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
         agent_status_name=status.Name if status else None,
         agent_status_type=status.Type if status else None,
         agent_status_start_timestamp=status.StartTimestamp if status else None,
+        next_agent_status_arn=next_status.ARN if next_status else None,
         next_agent_status_name=next_status.Name if next_status else None,
-        next_agent_status_enqueued_timestamp=next_status.EnqueuedTimestamp if next_status else None,
+        next_agent_status_enqueued_timestamp=next_status.enqueued_at if next_status else None,
         username=configuration.Username if configuration else None,
         agent_first_name=configuration.FirstName if configuration else None,
         agent_last_name=configuration.LastName if configuration else None,

@@ -25,10 +25,12 @@ ARRIVAL = "2026-11-02T08:05:00.412Z"
 COLLECTED = "2026-11-02T09:40:56.123Z"  # read from Kinesis well after it arrived (a backlog)
 
 
-def _snapshot(status: str, status_type: str, contacts: list[dict], next_status: str | None = None) -> dict:
+def _snapshot(status: str, contacts: list[dict], next_status: str | None = None,
+              enqueue_key: str = "EnqueueTimestamp") -> dict:
+    """A snapshot as AWS's data model documents it: AgentStatus without a Type."""
     snapshot = {
         "AgentStatus": {"ARN": f"{INSTANCE}/agent-state/{status.lower()}", "Name": status,
-                        "StartTimestamp": "2026-11-02T08:00:00.000Z", "Type": status_type},
+                        "StartTimestamp": "2026-11-02T08:00:00.000Z"},
         "Configuration": {
             "AgentHierarchyGroups": {"Level1": {"ARN": f"{INSTANCE}/agent-group/g1", "Name": "Leeds"},
                                      "Level2": None, "Level3": None, "Level4": None, "Level5": None},
@@ -45,7 +47,7 @@ def _snapshot(status: str, status_type: str, contacts: list[dict], next_status: 
     }
     if next_status:
         snapshot["NextAgentStatus"] = {"ARN": f"{INSTANCE}/agent-state/{next_status.lower()}",
-                                       "EnqueuedTimestamp": "2026-11-02T08:05:00.000Z", "Name": next_status}
+                                       enqueue_key: "2026-11-02T08:05:00.000Z", "Name": next_status}
     return snapshot
 
 
@@ -56,16 +58,17 @@ CONTACT = {"Channel": "VOICE", "ConnectedToAgentTimestamp": "2026-11-02T08:04:10
            "StateStartTimestamp": "2026-11-02T08:04:10.000Z"}
 
 
-def hand_written_event(event_id: str = "e-1", event_type: str = "STATE_CHANGE") -> dict:
+def hand_written_event(event_id: str = "e-1", event_type: str = "STATE_CHANGE",
+                       enqueue_key: str = "EnqueueTimestamp") -> dict:
     return {
         "AWSAccountId": "111122223333",
         "AgentARN": AGENT,
-        "CurrentAgentSnapshot": _snapshot("Available", "ROUTABLE", [CONTACT], next_status="Break"),
+        "CurrentAgentSnapshot": _snapshot("Available", [CONTACT], next_status="Break", enqueue_key=enqueue_key),
         "EventId": event_id,
         "EventTimestamp": "2026-11-02T08:05:00.000Z",
         "EventType": event_type,
         "InstanceARN": INSTANCE,
-        "PreviousAgentSnapshot": _snapshot("Available", "ROUTABLE", []),
+        "PreviousAgentSnapshot": _snapshot("Available", []),
         "Version": "2019-05-25",
     }
 
@@ -74,8 +77,11 @@ def _as_dict(row) -> dict:
     return json.loads(msgspec.json.encode(row))
 
 
-def test_hand_written_event_flattens_every_field():
-    document = hand_written_event()
+@pytest.mark.parametrize("enqueue_key", ["EnqueueTimestamp", "EnqueuedTimestamp"])
+def test_hand_written_event_flattens_every_field(enqueue_key):
+    """The data model spells NextAgentStatus's time EnqueueTimestamp, a sample event
+    EnqueuedTimestamp: either fills the column."""
+    document = hand_written_event(enqueue_key=enqueue_key)
     row = _as_dict(decode_agent_event(json.dumps(document).encode(), "shardId-000000000000", "4960",
                                       ARRIVAL, COLLECTED))
     assert list(row) == list(AGENT_EVENT_SCHEMA["properties"])
@@ -84,8 +90,10 @@ def test_hand_written_event_flattens_every_field():
     assert row["instance_id"] == "11111111-1111-4111-8111-111111111111"
     assert row["agent_id"] == "22222222-2222-4222-8222-222222222222"
     assert row["aws_account_id"] == "111122223333"
-    assert (row["agent_status_name"], row["agent_status_type"]) == ("Available", "ROUTABLE")
+    assert row["agent_status_arn"] == f"{INSTANCE}/agent-state/available"
+    assert (row["agent_status_name"], row["agent_status_type"]) == ("Available", None)
     assert row["agent_status_start_timestamp"] == "2026-11-02T08:00:00.000Z"
+    assert row["next_agent_status_arn"] == f"{INSTANCE}/agent-state/break"
     assert row["next_agent_status_name"] == "Break"
     assert row["next_agent_status_enqueued_timestamp"] == "2026-11-02T08:05:00.000Z"
     assert row["username"] == "ada.obrien"
@@ -121,6 +129,25 @@ def test_simulated_events_decode_like_connect_writes_them():
             assert row["contacts"] == current["Contacts"]
         assert row["previous_snapshot"] == document["PreviousAgentSnapshot"]
         assert row["collected_at"] == COLLECTED
+
+
+def test_a_type_on_agent_status_is_kept_when_an_event_carries_one():
+    document = hand_written_event()
+    document["CurrentAgentSnapshot"]["AgentStatus"]["Type"] = "ROUTABLE"
+    row = _as_dict(decode_agent_event(json.dumps(document).encode(), "s", "1", None, None))
+    assert row["agent_status_type"] == "ROUTABLE"
+
+
+def test_minimal_documented_event_decodes_with_optional_fields_absent():
+    """Only what every event has: a heartbeat after logout may carry no snapshot details."""
+    document = {"AgentARN": AGENT, "EventId": "e-min", "EventTimestamp": "2026-11-02T08:05:00.000Z",
+                "EventType": "HEART_BEAT", "InstanceARN": INSTANCE,
+                "CurrentAgentSnapshot": {"AgentStatus": {"ARN": f"{INSTANCE}/agent-state/offline",
+                                                         "Name": "Offline"}}}
+    row = _as_dict(decode_agent_event(json.dumps(document).encode(), "s", "1", None, None))
+    assert row["agent_status_name"] == "Offline" and row["agent_status_start_timestamp"] is None
+    assert row["contacts"] == [] and row["username"] is None and row["next_agent_status_name"] is None
+    assert row["aws_account_id"] is None and row["previous_snapshot"] is None
 
 
 def test_event_without_snapshots_is_still_an_event():
