@@ -66,7 +66,7 @@ class SimulatorEndpoints:
             "TAP_AMAZON_CONNECT_AWS_ACCESS_KEY_ID": "simulator",
             "TAP_AMAZON_CONNECT_AWS_SECRET_ACCESS_KEY": "simulator",
             "TAP_AMAZON_CONNECT_START_DATE": history_start,
-            "TAP_AMAZON_CONNECT_MAX_REQUESTS_PER_SECOND": "50",
+            "TAP_AMAZON_CONNECT_API_QUOTAS": '{"*": 50}',  # the demo simulator enforces no quotas
             "TAP_CONNECT_KINESIS_AWS_ENDPOINT_URL": self.kinesis_url,
             "TAP_CONNECT_KINESIS_AWS_REGION": REGION,
             "TAP_CONNECT_KINESIS_AWS_ACCESS_KEY_ID": "simulator",
@@ -81,13 +81,16 @@ class SimulatorService:
     """`connect-sim serve` in real time with some history, events into a local Kinesis."""
 
     def __init__(self, log_path: Path, history_days: float = 2.0, backlog_hours: float = 3.0,
-                 agents: int = 40, seed: int = 42, time_zone: str | None = None):
+                 agents: int = 40, seed: int = 42, time_zone: str | None = None,
+                 event_shape: str = "documented"):
+        """`event_shape`: "documented" (only what AWS documents) or "full" (AgentStatus.Type too)."""
         self.log_path = log_path
         self.args = [
             sys.executable, "-m", "connect_sim.cli", "serve", "--port", "0", "--seed", str(seed),
             "--agents", str(agents), "--history-days", str(history_days), "--speed", "1",
             "--kinesis-endpoint", "moto", "--stream-name", STREAM, "--shards", "2",
             "--kinesis-backlog-hours", str(backlog_hours), "--time-zone", time_zone or busiest_zone(),
+            "--event-shape", event_shape,
         ]
         self._agents, self._backlog_hours = agents, backlog_hours
         self._process: subprocess.Popen | None = None

@@ -84,10 +84,16 @@ def one_at_a_time():
 
 
 @pytest.fixture
-def pipeline(installed_plugins, postgres_database, tmp_path):
+def event_shape() -> str:
+    """The simulator's agent events: only what AWS documents (a test may parametrize "full")."""
+    return "documented"
+
+
+@pytest.fixture
+def pipeline(installed_plugins, postgres_database, tmp_path, event_shape):
     history_days = 1.0
     with SimulatorService(tmp_path / "simulator.log", history_days=history_days, backlog_hours=3,
-                          agents=24, seed=11) as endpoints:
+                          agents=24, seed=11, event_shape=event_shape) as endpoints:
         start = (datetime.now(UTC) - timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
         env = {
             **endpoints.tap_env(start, live_seconds=5),

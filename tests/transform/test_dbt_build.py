@@ -40,7 +40,11 @@ def _check_all(day: rf.SimulatedDay, query) -> None:
     assert all(checks.ms(utc) - checks.ms(loc) == 6 * 3600_000 and zone == "America/Chicago" for utc, loc, zone in local)
 
 
-def test_build_on_postgres_matches_the_truth(day, postgres_database, tmp_path):
+@pytest.mark.parametrize("event_shape", ["documented", "full"])
+def test_build_on_postgres_matches_the_truth(event_shape, request, postgres_database, tmp_path):
+    """Agent events as AWS documents them (no status type: it comes from agent_statuses),
+    and with the type in each event: the same marts, equal to the truth."""
+    day = request.getfixturevalue("day" if event_shape == "documented" else "full_shape_day")
     with postgres_database.connect() as conn:
         rf.write_postgres(conn, _tables(day))
     run_dbt(["build"], tmp_path, postgres_env(postgres_database))

@@ -12,7 +12,9 @@ from connect_sim import truth
 
 INTERVAL_MS = 15 * 60 * 1000
 VOLUME_FIELDS = {
-    "contacts_offered": "contacts_offered", "contacts_handled": "contacts_handled",
+    "contacts_offered": "contacts_offered", "contacts_queued": "contacts_queued",
+    "contacts_handled": "contacts_handled", "contacts_handled_outbound": "contacts_handled_outbound",
+    "contacts_answered": "contacts_answered",
     "contacts_abandoned": "contacts_abandoned",
     "contacts_answered_in_threshold": f"contacts_answered_in_{rf.THRESHOLD_S}s",
     "contacts_transferred_out": "contacts_transferred_out",
@@ -30,9 +32,12 @@ def ms(value) -> int:
 
 
 def wfm_state_of(activity: str, status_type: str | None) -> str:
-    """The seed connect_status_wfm_state_map as shipped, in Python."""
+    """The seed connect_status_wfm_state_map as shipped, in Python: a missed, rejected or
+    errored contact on screen (CONTACT_*) is UNAVAILABLE whatever the status says."""
     if activity in ("ON_CONTACT", "AFTER_CONTACT_WORK", "LOGGED_OUT"):
         return activity
+    if activity.startswith("CONTACT_"):
+        return "UNAVAILABLE"
     return "AVAILABLE" if status_type == "ROUTABLE" else "UNAVAILABLE"
 
 

@@ -63,7 +63,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "queue_interval_metrics": {
         "instance_id": "text", "queue_id": "text", "channel": "text",
         "interval_start": "timestamptz", "interval_end": "timestamptz", "interval_minutes": "bigint",
-        "contacts_offered": "bigint", "contacts_handled": "bigint", "contacts_abandoned": "bigint",
+        "contacts_offered": "bigint", "contacts_queued": "bigint", "contacts_handled": "bigint",
+        "contacts_handled_outbound": "bigint", "contacts_answered": "bigint", "contacts_abandoned": "bigint",
         "contacts_answered_in_threshold": "bigint", "service_level_threshold_seconds": "bigint",
         "handle_time_seconds": "double precision", "talk_time_seconds": "double precision",
         "hold_time_seconds": "double precision", "after_contact_work_seconds": "double precision",
@@ -103,13 +104,15 @@ class SimulatedDay:
         return self.world.config.start_ms
 
 
-def simulate(hours: float = 24, seed: int = 7, agents: int = 20) -> SimulatedDay:
+def simulate(hours: float = 24, seed: int = 7, agents: int = 20, event_shape: str = "documented") -> SimulatedDay:
+    """`event_shape`: "documented" writes only what AWS documents (no AgentStatus.Type),
+    "full" what the simulator wrote before (Type included)."""
     world = World(WorldConfig(seed=seed, agents_per_instance=agents))
     day = SimulatedDay(world)
     world.add_event_sink(day.events.append)
     world.clock.advance(hours * 3600)
     world.sync()
-    encoder = AgentEventEncoder(world.directory)
+    encoder = AgentEventEncoder(world.directory, shape=event_shape)
     day.documents = [encoder.encode_text(event) for event in day.events]
     return day
 
@@ -220,7 +223,9 @@ def metric_rows(day: SimulatedDay, start_ms: int, end_ms: int) -> list[dict]:
         row = {"instance_id": r["instance_id"], "queue_id": r["queue_id"], "channel": r["channel"],
                "interval_start": r["interval_start"], "interval_end": r["interval_end"],
                "interval_minutes": 15, "contacts_offered": r["contacts_offered"],
-               "contacts_handled": r["contacts_handled"], "contacts_abandoned": r["contacts_abandoned"],
+               "contacts_queued": r["contacts_queued"], "contacts_handled": r["contacts_handled"],
+               "contacts_handled_outbound": r["contacts_handled_outbound"],
+               "contacts_answered": r["contacts_answered"], "contacts_abandoned": r["contacts_abandoned"],
                "contacts_answered_in_threshold": r[f"contacts_answered_in_{THRESHOLD_S}s"],
                "service_level_threshold_seconds": THRESHOLD_S,
                "handle_time_seconds": r["handle_time_seconds"], "talk_time_seconds": r["talk_time_seconds"],

@@ -1,6 +1,7 @@
 {#-
-  Agent state periods from agent events, set-based (the derivation rules of wfm-tables.md;
-  connect_sim/replay.py is the reference implementation it is tested against).
+  Agent state periods from agent events, set-based (the derivation rules of
+  docs/data-contract.md; connect_sim/replay.py is the reference implementation it is tested
+  against).
 
   events_relation: rows of int_agent_event_snapshots (one per event_id, duplicates gone).
   context_relation (optional): one row per instance_id × agent_id with prev_event_ms, the
@@ -11,7 +12,8 @@
      EventTimestamp; STATE_CHANGE, unless logged out, → the snapshot's activity from the
      moment the snapshot records for the change: the newest AgentStatus.StartTimestamp /
      Contacts[].StateStartTimestamp when newer than the agent's previous event (capped at
-     EventTimestamp), else EventTimestamp. HEART_BEAT is no candidate (it only confirms).
+     EventTimestamp), else EventTimestamp. HEART_BEAT is no candidate (it only confirms), nor
+     is a LOGIN or STATE_CHANGE without a CurrentAgentSnapshot (has_snapshot = 0).
   2. Several candidates at the same moment: the last one (event order) wins; the others
      would last 0 ms.
   Emits CTE definitions (no leading `with`), the last one named output_name.
@@ -39,7 +41,7 @@
             max(case when n.event_type = 'LOGOUT' then n.event_no end) over (
                 partition by n.instance_id, n.agent_id order by n.event_no
                 rows between unbounded preceding and 1 preceding) as last_logout_no,
-            max(case when n.event_type = 'LOGIN' then n.event_no end) over (
+            max(case when n.event_type = 'LOGIN' and coalesce(n.has_snapshot, 1) = 1 then n.event_no end) over (
                 partition by n.instance_id, n.agent_id order by n.event_no
                 rows between unbounded preceding and 1 preceding) as last_login_no
         from asp_numbered_events as n
@@ -58,6 +60,7 @@
             event_order_key as source_event_order_key,
             event_no,
             case when event_type = 'LOGOUT' then 'LOGGED_OUT' else snapshot_activity end as activity,
+            case when event_type <> 'LOGOUT' and snapshot_activity = 'STATUS' then status_id end as status_id,
             case when event_type <> 'LOGOUT' and snapshot_activity = 'STATUS' then status_name end as status_name,
             case when event_type <> 'LOGOUT' and snapshot_activity = 'STATUS' then status_type end as status_type,
             case when event_type <> 'LOGOUT' then contact_id end as contact_id,
@@ -72,8 +75,9 @@
                 else event_ms
             end as start_ms
         from asp_sequenced_events
-        where event_type in ('LOGIN', 'LOGOUT')
-           or (event_type = 'STATE_CHANGE'
+        where event_type = 'LOGOUT'
+           or (event_type = 'LOGIN' and coalesce(has_snapshot, 1) = 1)
+           or (event_type = 'STATE_CHANGE' and coalesce(has_snapshot, 1) = 1
                and (last_logout_no is null or last_logout_no < coalesce(last_login_no, 0)))
     ),
 
@@ -82,7 +86,7 @@
             asp_candidates.*,
             {{ dbt.concat([
                 "activity", "'|'",
-                "coalesce(status_type, '')", "'|'",
+                "coalesce(status_id, '')", "'|'",
                 "coalesce(status_name, '')", "'|'",
                 "coalesce(contact_id, '')"]) }} as state_key,
             row_number() over (
@@ -113,6 +117,7 @@
         start_ms as state_start_ms,
         next_start_ms as state_end_ms,
         activity,
+        status_id,
         status_name,
         status_type,
         contact_id,

@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
+        on_schema_change='append_new_columns',
         indexes=connect_wfm.pg_indexes([
             {'columns': ['instance_id', 'agent_id', 'event_ms']},
             {'columns': ['_wfm_staged_at']},
@@ -10,11 +11,16 @@
     )
 }}
 -- One row per agent event: what its snapshot says, reduced to the facts the state
--- derivation needs (see wfm-tables.md, derivation rules):
+-- derivation needs (docs/data-contract.md, derivation rules):
 --   snapshot_activity  ON_CONTACT (a contact CONNECTING / CONNECTED / CONNECTED_ONHOLD)
---                      > AFTER_CONTACT_WORK (a contact ENDED) > STATUS (the agent status)
+--                      > AFTER_CONTACT_WORK (a contact ENDED)
+--                      > CONTACT_MISSED / CONTACT_REJECTED / CONTACT_ERROR (a contact MISSED,
+--                        REJECTED or ERROR: it stays in the snapshot until the agent clears
+--                        it, and the agent is not routable meanwhile, whatever AgentStatus says)
+--                      > STATUS (the agent status; INCOMING / PENDING contacts count as none)
 --   primary contact    of the winning group, the earliest by ConnectedToAgentTimestamp
---                      (else StateStartTimestamp), then ContactId
+--                      (else StateStartTimestamp), then ContactId; its state names the
+--                      activity within the missed group
 --   max_recorded_ms    the newest AgentStatus.StartTimestamp / Contacts[].StateStartTimestamp
 -- Incremental: only events staged since the last run are parsed.
 with events as (
@@ -31,7 +37,7 @@ with events as (
 event_columns as (
     select
         event_id, instance_id, agent_id, event_type, event_at, event_ms, event_order_key,
-        agent_status_name, agent_status_type, agent_status_start_at, _wfm_staged_at
+        agent_status_id, agent_status_name, agent_status_type, agent_status_start_at, has_snapshot, _wfm_staged_at
     from events
 ),
 
@@ -50,7 +56,8 @@ candidates as (
     -- … and each contact in its snapshot
     select
         events.event_id, events.instance_id, events.agent_id, events.event_type, events.event_at, events.event_ms,
-        events.event_order_key, events.agent_status_name, events.agent_status_type, events.agent_status_start_at,
+        events.event_order_key, events.agent_status_id, events.agent_status_name, events.agent_status_type,
+        events.agent_status_start_at, events.has_snapshot,
         events._wfm_staged_at,
         {{ connect_wfm.json_text('c.value', ['ContactId']) }},
         {{ connect_wfm.json_text('c.value', ['Channel']) }},
@@ -69,10 +76,11 @@ candidates_typed as (
         {{ connect_wfm.epoch_ms(connect_wfm.to_utc_timestamp('state_start_text')) }} as state_start_ms,
         {{ connect_wfm.epoch_ms(connect_wfm.to_utc_timestamp('connected_text')) }} as connected_ms,
         case
-            when contact_id is null then 4
+            when contact_id is null then 5
             when contact_state in ('CONNECTING', 'CONNECTED', 'CONNECTED_ONHOLD') then 1
             when contact_state = 'ENDED' then 2
-            else 3
+            when contact_state in ('MISSED', 'REJECTED', 'ERROR') then 3
+            else 4
         end as activity_rank
     from candidates
 ),
@@ -96,16 +104,19 @@ select
     event_at,
     event_ms,
     event_order_key,
-    case
+    cast(case
         when activity_rank = 1 then 'ON_CONTACT'
         when activity_rank = 2 then 'AFTER_CONTACT_WORK'
+        when activity_rank = 3 then {{ dbt.concat(["'CONTACT_'", 'contact_state']) }}
         else 'STATUS'
-    end as snapshot_activity,
+    end as {{ dbt.type_string() }}) as snapshot_activity,
+    agent_status_id as status_id,
     agent_status_name as status_name,
     agent_status_type as status_type,
-    case when activity_rank in (1, 2) then contact_id end as contact_id,
-    case when activity_rank in (1, 2) then channel end as channel,
-    case when activity_rank in (1, 2) then queue_id end as queue_id,
+    coalesce(has_snapshot, 1) as has_snapshot,
+    case when activity_rank <= 3 then contact_id end as contact_id,
+    case when activity_rank <= 3 then channel end as channel,
+    case when activity_rank <= 3 then queue_id end as queue_id,
     case
         when max_contact_state_start_ms is null
             then {{ connect_wfm.epoch_ms('agent_status_start_at') }}

@@ -19,7 +19,8 @@
 -- period runs to "as of" (var activity_as_of, else the newest agent event).
 -- Builds on the state transaction table (a mart) so the derivation runs once.
 -- Incremental, from the watermarks of the newest rows written (_wfm_written_at index):
---   periods the state table rewrote since then are cut again whole (_wfm_is_resplit = 1);
+--   periods the state table wrote since then (_wfm_written_at: new events, or a status
+--     type learnt late) are cut again whole (_wfm_is_resplit = 1);
 --     pieces of those agents that no longer exist are deleted by the post-hook;
 --   every other open period only grows: its pieces from the interval of the previous
 --     "as of" on are written again (the earlier ones cannot change).
@@ -35,9 +36,11 @@ with as_of as (
 previous_run as (
     select
         {{ connect_wfm.inline_scalar(
-               "select coalesce((" ~ connect_wfm.first_row_query('_wfm_state_loaded_through', this, '_wfm_written_at desc')
+               "select coalesce((" ~ connect_wfm.first_row_query(
+                   connect_wfm.column_or_null(this, '_wfm_state_written_through', dbt.type_timestamp()),
+                   this, '_wfm_written_at desc')
                ~ "), cast('1900-01-01' as " ~ dbt.type_timestamp() ~ "))", dbt.type_timestamp()) }}
-            as state_loaded_through,
+            as state_written_through,
         {{ connect_wfm.inline_scalar(connect_wfm.first_row_query(
                '_wfm_as_of_ms', this, '_wfm_written_at desc'), 'bigint') }} as as_of_ms
 ),
@@ -60,8 +63,8 @@ periods as (
         t.is_productive,
         t.source_status_name,
         {% if is_incremental() -%}
-        case when t._wfm_loaded_through > p.state_loaded_through then 1 else 0 end as is_resplit,
-        case when t._wfm_loaded_through > p.state_loaded_through
+        case when t._wfm_written_at > p.state_written_through then 1 else 0 end as is_resplit,
+        case when t._wfm_written_at > p.state_written_through
                   or p.as_of_ms is null or p.as_of_ms < t.state_start_ms
              then t.state_start_ms else p.as_of_ms end as split_from_ms
         {%- else -%}
@@ -72,7 +75,7 @@ periods as (
     {% if is_incremental() %}
     cross join previous_run as p
     where t.state_end_ms is null
-       or t._wfm_loaded_through > p.state_loaded_through
+       or t._wfm_written_at > p.state_written_through
     {% endif %}
 ),
 
@@ -98,7 +101,7 @@ select
     case when b.state_start_ms > c.interval_start_ms then b.state_start_ms else c.interval_start_ms end as piece_start_ms,
     case when b.state_end_ms < c.interval_end_ms then b.state_end_ms else c.interval_end_ms end as piece_end_ms,
     b.is_resplit as _wfm_is_resplit,
-    (select max(_wfm_loaded_through) from {{ ref('wfm_agent_state_transaction') }}) as _wfm_state_loaded_through,
+    (select max(_wfm_written_at) from {{ ref('wfm_agent_state_transaction') }}) as _wfm_state_written_through,
     (select as_of_ms from as_of) as _wfm_as_of_ms,
     cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _wfm_written_at,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id

@@ -8,7 +8,9 @@
             {'columns': ['instance_id', 'agent_id', 'state_start_ms'], 'unique': true},
             {'columns': ['_wfm_invocation_id']},
             {'columns': ['_wfm_loaded_through']},
+            {'columns': ['_wfm_written_at']},
             {'columns': ['state_end_ms']},
+            {'columns': ['source_status_type']},
         ]),
         post_hook=["{{ connect_wfm.delete_superseded_periods(this) }}"],
     )
@@ -18,14 +20,39 @@
 -- event older than every new event of the agent): its source event and the events after
 -- it are derived again, rows from the anchor on are replaced, and rows that no longer
 -- exist are deleted by the post-hook. The result equals a full refresh.
-{%- set interval_ms = var('interval_minutes', 15) * 60000 %}
+--
+-- A status's type (ROUTABLE / CUSTOM / OFFLINE) is not in AWS's documented agent events
+-- (AgentStatus is ARN, Name, StartTimestamp): it comes from ListAgentStatuses (the
+-- agent_statuses stream) by the status id in the ARN, else from the event's own Type when
+-- one is there. A status known by neither (the config job has not read it yet) is mapped by
+-- its name alone and keeps source_status_type null; once agent_statuses knows it, its agents
+-- are recomputed from that period like agents with new events (test
+-- warn_status_type_unknown reports what is still unknown).
 
 with
 {% if is_incremental() %}
-new_events as (
+changed_agents as (
     select instance_id, agent_id, min(event_ms) as min_new_event_ms
     from {{ ref('int_agent_event_snapshots') }}
     where _wfm_staged_at > {{ connect_wfm.watermark(this, '_wfm_loaded_through') }}
+    group by instance_id, agent_id
+    union all
+    select t.instance_id, t.agent_id, min(t.source_event_ms)
+    from (
+        select
+            instance_id, agent_id, source_event_ms, activity, source_status_type,
+            {{ connect_wfm.column_or_null(this, 'source_status_id', dbt.type_string()) }} as source_status_id
+        from {{ this }}
+    ) as t
+    inner join {{ ref('stg_connect__agent_statuses') }} as s
+        on s.instance_id = t.instance_id and s.agent_status_id = t.source_status_id
+    where t.source_status_type is null and t.activity = 'STATUS' and s.agent_status_type is not null
+    group by t.instance_id, t.agent_id
+),
+
+new_events as (
+    select instance_id, agent_id, min(min_new_event_ms) as min_new_event_ms
+    from changed_agents
     group by instance_id, agent_id
 ),
 
@@ -97,18 +124,39 @@ status_map as (
     select * from {{ ref('connect_status_wfm_state_map') }}
 ),
 
-mapped as (
+typed as (
     select
         p.*,
-        coalesce(exact_match.wfm_state, type_match.wfm_state, fallback.wfm_state, 'UNAVAILABLE') as wfm_state,
-        coalesce(exact_match.is_productive, type_match.is_productive, fallback.is_productive, 0) as is_productive
+        case when p.activity = 'STATUS' then coalesce(known.agent_status_type, p.status_type) end as resolved_status_type
     from periods as p
+    left join {{ ref('stg_connect__agent_statuses') }} as known
+        on p.activity = 'STATUS' and known.instance_id = p.instance_id and known.agent_status_id = p.status_id
+),
+
+keyed as (
+    -- what the seed is matched on: (status type, status name), or ('ACTIVITY', activity)
+    select
+        typed.*,
+        case when activity = 'STATUS' then resolved_status_type else 'ACTIVITY' end as map_type,
+        case when activity = 'STATUS' then status_name else activity end as map_name
+    from typed
+),
+
+mapped as (
+    -- the seed's most specific row: (type, name), (type, '*'), ('*', name), ('*', '*')
+    select
+        k.*,
+        coalesce(exact_match.wfm_state, type_match.wfm_state, name_match.wfm_state, fallback.wfm_state,
+                 'UNAVAILABLE') as wfm_state,
+        coalesce(exact_match.is_productive, type_match.is_productive, name_match.is_productive,
+                 fallback.is_productive, 0) as is_productive
+    from keyed as k
     left join status_map as exact_match
-        on exact_match.status_type = case when p.activity = 'STATUS' then p.status_type else 'ACTIVITY' end
-       and exact_match.status_name = case when p.activity = 'STATUS' then p.status_name else p.activity end
+        on exact_match.status_type = k.map_type and exact_match.status_name = k.map_name
     left join status_map as type_match
-        on type_match.status_type = case when p.activity = 'STATUS' then p.status_type else 'ACTIVITY' end
-       and type_match.status_name = '*'
+        on type_match.status_type = k.map_type and type_match.status_name = '*'
+    left join status_map as name_match
+        on name_match.status_type = '*' and name_match.status_name = k.map_name
     left join status_map as fallback
         on fallback.status_type = '*' and fallback.status_name = '*'
 )
@@ -120,8 +168,9 @@ select
     {{ connect_wfm.from_epoch_ms('state_end_ms') }} as state_end_at,
     cast((state_end_ms - state_start_ms) / 1000.0 as {{ dbt.type_numeric() }}) as duration_seconds,
     cast(wfm_state as {{ dbt.type_string() }}) as wfm_state,
+    cast(status_id as {{ dbt.type_string() }}) as source_status_id,
     cast(status_name as {{ dbt.type_string() }}) as source_status_name,
-    cast(status_type as {{ dbt.type_string() }}) as source_status_type,
+    cast(resolved_status_type as {{ dbt.type_string() }}) as source_status_type,
     cast(activity as {{ dbt.type_string() }}) as activity,
     cast(is_productive as integer) as is_productive,
     cast(contact_id as {{ dbt.type_string() }}) as contact_id,
@@ -133,5 +182,6 @@ select
     cast(source_event_ms as bigint) as source_event_ms,
     cast(source_event_order_key as {{ dbt.type_string() }}) as source_event_order_key,
     (select max(_wfm_staged_at) from {{ ref('int_agent_event_snapshots') }}) as _wfm_loaded_through,
+    cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _wfm_written_at,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id
 from mapped

@@ -14,11 +14,15 @@
 -- One row per instance × queue × channel × interval, densified: every queue × channel the
 -- metrics ever mention gets a row for every interval of its instance's covered range (a
 -- quiet interval is a row of zeros). Sums and counts are stored, so rows roll up exactly;
--- the ratios are computed from them (NULL where the denominator is zero):
---   aht_seconds            = handle_time_seconds / contacts_handled
---   asa_seconds            = queue_answer_time_seconds / contacts_handled
---   service_level_pct      = 100 * contacts_answered_in_threshold / contacts_offered
---   abandon_rate_pct       = 100 * contacts_abandoned / contacts_offered
+-- the ratios are computed from them (NULL where the denominator is zero), each over the
+-- count its figures were taken from. contacts_offered counts contacts in the interval they
+-- were queued (the forecast volume; GetMetricDataV2's CONTACTS_QUEUED_BY_ENQUEUE); every
+-- other figure counts in the interval the contact disconnected, as Connect attributes
+-- them (docs/data-contract.md), so the rates divide by contacts_queued, not offered:
+--   aht_seconds            = handle_time_seconds / contacts_handled (outbound included)
+--   asa_seconds            = queue_answer_time_seconds / contacts_answered (answered from queue)
+--   service_level_pct      = 100 * contacts_answered_in_threshold / contacts_queued
+--   abandon_rate_pct       = 100 * contacts_abandoned / contacts_queued
 --   avg_abandon_time_seconds = abandon_time_seconds / contacts_abandoned
 -- Incremental: per instance, the grid is rebuilt from the earliest interval of the metric
 -- rows staged since the last run (the tap re-reads a trailing window); a queue × channel
@@ -152,7 +156,10 @@ filled as (
         g.interval_start_at,
         g.interval_end_at,
         coalesce(m.contacts_offered, 0) as contacts_offered,
+        coalesce(m.contacts_queued, 0) as contacts_queued,
         coalesce(m.contacts_handled, 0) as contacts_handled,
+        coalesce(m.contacts_handled_outbound, 0) as contacts_handled_outbound,
+        coalesce(m.contacts_answered, 0) as contacts_answered,
         coalesce(m.contacts_abandoned, 0) as contacts_abandoned,
         coalesce(m.contacts_answered_in_threshold, 0) as contacts_answered_in_threshold,
         coalesce(m.service_level_threshold_seconds, g.service_level_threshold_seconds) as service_level_threshold_seconds,
@@ -181,9 +188,9 @@ select
     filled.*,
     {{ connect_wfm.utc_to_local('interval_start_at', 'site_time_zone') }} as interval_start_local,
     cast(handle_time_seconds / nullif(contacts_handled, 0) as {{ connect_wfm.type_double() }}) as aht_seconds,
-    cast(queue_answer_time_seconds / nullif(contacts_handled, 0) as {{ connect_wfm.type_double() }}) as asa_seconds,
-    cast(100.0 * contacts_answered_in_threshold / nullif(contacts_offered, 0) as {{ connect_wfm.type_double() }}) as service_level_pct,
-    cast(100.0 * contacts_abandoned / nullif(contacts_offered, 0) as {{ connect_wfm.type_double() }}) as abandon_rate_pct,
+    cast(queue_answer_time_seconds / nullif(contacts_answered, 0) as {{ connect_wfm.type_double() }}) as asa_seconds,
+    cast(100.0 * contacts_answered_in_threshold / nullif(contacts_queued, 0) as {{ connect_wfm.type_double() }}) as service_level_pct,
+    cast(100.0 * contacts_abandoned / nullif(contacts_queued, 0) as {{ connect_wfm.type_double() }}) as abandon_rate_pct,
     cast(abandon_time_seconds / nullif(contacts_abandoned, 0) as {{ connect_wfm.type_double() }}) as avg_abandon_time_seconds,
     (select max(_wfm_staged_at) from {{ ref('stg_connect__queue_interval_metrics') }}) as _wfm_metrics_staged_through
 from filled

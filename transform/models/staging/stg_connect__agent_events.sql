@@ -2,6 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
+        on_schema_change='append_new_columns',
         indexes=connect_wfm.pg_indexes([
             {'columns': ['event_id'], 'unique': true},
             {'columns': ['_wfm_staged_at']},
@@ -30,12 +31,18 @@ with raw_events as (
         cast(instance_arn as {{ dbt.type_string() }}) as instance_arn,
         cast(agent_id as {{ dbt.type_string() }}) as agent_id,
         cast(agent_arn as {{ dbt.type_string() }}) as agent_arn,
+        cast(agent_status_arn as {{ dbt.type_string() }}) as agent_status_arn,
         cast(agent_status_name as {{ dbt.type_string() }}) as agent_status_name,
+        -- not in AWS's documented events (AgentStatus is ARN, Name, StartTimestamp): kept
+        -- when an event carries it; the type comes from ListAgentStatuses by ARN downstream
         cast(agent_status_type as {{ dbt.type_string() }}) as agent_status_type,
         {{ connect_wfm.to_utc_timestamp('agent_status_start_timestamp') }} as agent_status_start_at,
         cast(username as {{ dbt.type_string() }}) as username,
         cast(routing_profile_id as {{ dbt.type_string() }}) as routing_profile_id,
         {{ connect_wfm.json_as_text(source('connect', 'agent_events'), 'contacts') }} as contacts,
+        -- an event without CurrentAgentSnapshot (nothing documents it as required) says
+        -- nothing about the agent's state: only a LOGOUT still counts
+        case when current_snapshot is null then 0 else 1 end as has_snapshot,
         cast(shard_id as {{ dbt.type_string() }}) as shard_id,
         cast(sequence_number as {{ dbt.type_string() }}) as sequence_number,
         {{ connect_wfm.to_utc_timestamp('approximate_arrival_timestamp') }} as approximate_arrival_at,
@@ -67,12 +74,14 @@ select
     instance_id,
     coalesce(agent_id, {{ connect_wfm.arn_id('agent_arn') }}) as agent_id,
     agent_arn,
+    {{ connect_wfm.arn_id('agent_status_arn') }} as agent_status_id,
     agent_status_name,
     agent_status_type,
     agent_status_start_at,
     username,
     routing_profile_id,
     contacts,
+    has_snapshot,
     shard_id,
     sequence_number,
     approximate_arrival_at,

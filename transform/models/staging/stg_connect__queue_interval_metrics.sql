@@ -13,7 +13,7 @@
     )
 }}
 -- One row per instance × queue × channel × interval_start: the tap re-reads a trailing
--- window, so the newest collected_at wins. Counts and sums only (see wfm-tables.md).
+-- window, so the newest collected_at wins. Counts and sums only (see docs/data-contract.md).
 -- Incremental: each run reads the raw rows collected since the newest one staged (minus a
 -- look-back, var queue_metrics_lookback_minutes) and replaces the staged rows they are
 -- newer than; a re-read that brings nothing newer writes nothing. `_wfm_staged_at` marks
@@ -32,7 +32,15 @@ with typed as (
         {{ connect_wfm.to_utc_timestamp('interval_start') }} as interval_start_at,
         {{ connect_wfm.to_utc_timestamp('interval_end') }} as interval_end_at,
         cast(coalesce(contacts_offered, 0) as bigint) as contacts_offered,
+        -- rows from before the tap had these columns: contacts_offered was CONTACTS_QUEUED,
+        -- and queue answer time was taken over every handled contact
+        cast(coalesce({{ connect_wfm.column_or_null(source('connect', 'queue_interval_metrics'), 'contacts_queued', 'bigint') }},
+                      contacts_offered, 0) as bigint) as contacts_queued,
         cast(coalesce(contacts_handled, 0) as bigint) as contacts_handled,
+        cast(coalesce({{ connect_wfm.column_or_null(source('connect', 'queue_interval_metrics'), 'contacts_handled_outbound', 'bigint') }},
+                      0) as bigint) as contacts_handled_outbound,
+        cast(coalesce({{ connect_wfm.column_or_null(source('connect', 'queue_interval_metrics'), 'contacts_answered', 'bigint') }},
+                      contacts_handled, 0) as bigint) as contacts_answered,
         cast(coalesce(contacts_abandoned, 0) as bigint) as contacts_abandoned,
         cast(coalesce(contacts_answered_in_threshold, 0) as bigint) as contacts_answered_in_threshold,
         cast(service_level_threshold_seconds as integer) as service_level_threshold_seconds,
@@ -65,7 +73,8 @@ ranked as (
 select
     instance_id, queue_id, channel, interval_start_at, interval_end_at,
     {{ connect_wfm.epoch_ms('interval_start_at') }} as interval_start_ms,
-    contacts_offered, contacts_handled, contacts_abandoned, contacts_answered_in_threshold,
+    contacts_offered, contacts_queued, contacts_handled, contacts_handled_outbound, contacts_answered,
+    contacts_abandoned, contacts_answered_in_threshold,
     service_level_threshold_seconds, handle_time_seconds, talk_time_seconds, hold_time_seconds,
     after_contact_work_seconds, queue_answer_time_seconds, abandon_time_seconds,
     contacts_transferred_out, max_queued_seconds, api_version, collected_at,
