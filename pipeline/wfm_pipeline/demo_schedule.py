@@ -24,18 +24,22 @@ def simulated_schedule(endpoints, since: datetime, until: datetime) -> list[tupl
 
 
 def write_schedule(env, rows: list[tuple]) -> str:
-    """Replace wfm_input.schedule in the PostgreSQL warehouse; returns its relation name."""
+    """Replace the rows of wfm_input.schedule in the PostgreSQL warehouse, in one transaction
+    (the table stays: dbt's staging view depends on it, and a run in between never sees it
+    empty); returns its relation name."""
     import psycopg
+    from psycopg import sql
 
+    schema, table = sql.Identifier(SCHEMA), sql.Identifier(SCHEMA, TABLE)
     with psycopg.connect(host=env["WFM_PG_HOST"], port=int(env.get("WFM_PG_PORT") or 5432),
                          user=env.get("WFM_PG_USER"), password=env.get("WFM_PG_PASSWORD"),
-                         dbname=env.get("WFM_PG_DBNAME"), autocommit=True) as connection:
-        connection.execute(f"create schema if not exists {SCHEMA}")
-        connection.execute(f"drop table if exists {SCHEMA}.{TABLE}")
-        connection.execute(f"""create table {SCHEMA}.{TABLE} (
-            instance_id text, agent text, activity text, start_at timestamptz, end_at timestamptz)""")
-        with connection.cursor() as cursor, cursor.copy(
-                f"copy {SCHEMA}.{TABLE} (instance_id, agent, activity, start_at, end_at) from stdin") as copy:
+                         dbname=env.get("WFM_PG_DBNAME")) as connection, connection.transaction():
+        connection.execute(sql.SQL("create schema if not exists {}").format(schema))
+        connection.execute(sql.SQL("""create table if not exists {} (
+            instance_id text, agent text, activity text, start_at timestamptz, end_at timestamptz)""").format(table))
+        connection.execute(sql.SQL("delete from {}").format(table))
+        with connection.cursor() as cursor, cursor.copy(sql.SQL(
+                "copy {} (instance_id, agent, activity, start_at, end_at) from stdin").format(table)) as copy:
             for row in rows:
                 copy.write_row(row)
     return f"{SCHEMA}.{TABLE}"
