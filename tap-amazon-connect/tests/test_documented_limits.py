@@ -125,10 +125,10 @@ def test_default_pacing_keeps_every_operation_under_its_quota(simulated_centre, 
 
     # The old pacing, one 5/s budget shared by every call, overruns the 2/s operations.
     def one_bucket(tap: TapAmazonConnect) -> None:
-        tap.connect.session.limiter = RateLimiter(5)
+        tap.connect.session.operation_limiter = RateLimiter(5)  # installed on the client as the one budget
 
     old, throttled = _run_against_realistic_quotas(simulated_centre, run_tap, {"api_quotas": {"*": 0}}, one_bucket)
-    assert old.tap.connect.session.limiter.waited_s > 0
+    assert old.tap.connect.session.operation_limiter.waited_s > 0
     assert throttled["DescribeUser"] > 0
 
 
