@@ -16,7 +16,17 @@ from connect_sim.world import World
 from tap_amazon_connect.tap import TapAmazonConnect
 
 _now = datetime.now(UTC).replace(microsecond=0)
-_config = WorldConfig(seed=11, agents_per_instance=8, standard_queues_per_instance=2)
+
+
+def _zone_where_it_is_early_afternoon(now: datetime) -> str:
+    """The simulated site's agents work by local time: at night there (CI runs at any hour) no
+    agent is logged in and the per-agent streams have no rows. Etc/GMT-N is UTC+N."""
+    offset = (13 - now.hour + 12) % 24 - 12
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+_config = WorldConfig(seed=11, agents_per_instance=8, standard_queues_per_instance=2,
+                      time_zones=(_zone_where_it_is_early_afternoon(_now),))
 _world = World(replace(_config, start=_now - timedelta(hours=6)),
                clock=ScaledClock(int(time.time() * 1000), speed=1.0))
 _server = start_server(_world)

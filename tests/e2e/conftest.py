@@ -20,8 +20,9 @@ from connect_sim.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
 MELTANO = str(Path(sys.executable).with_name("meltano"))
+# ./wfm test installs the same before the tests start (meltano_plugins_for_tests)
 PLUGINS = ["tap-amazon-connect", "tap-amazon-connect-config", "tap-amazon-connect-history",
-           "tap-connect-kinesis", "target-postgres", "dbt-postgres"]
+           "tap-amazon-connect-reconciliation", "tap-connect-kinesis", "target-postgres", "dbt-postgres"]
 
 
 @dataclass
@@ -58,8 +59,8 @@ class Pipeline:
 
 @contextlib.contextmanager
 def project_lock():
-    """One end-to-end test at a time on this project's .meltano, whatever the test workers:
-    two `meltano install`s (or runs) at once would trip over each other's virtualenvs."""
+    """One `meltano install` at a time on this project's .meltano, whatever the test workers:
+    two at once would trip over each other's virtualenvs."""
     lock_path = Path(tempfile.gettempdir()) / f"wfm-e2e-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]}.lock"
     with lock_path.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -71,16 +72,24 @@ def project_lock():
 
 @pytest.fixture(scope="session")
 def installed_plugins():
+    """`./wfm test` installs these before the tests start (quick here then); without it, now."""
     with project_lock():
         result = subprocess.run([MELTANO, "install", *PLUGINS], cwd=ROOT, capture_output=True, text=True,
                                 timeout=900)
     assert result.returncode == 0, result.stderr[-4000:]
 
 
-@pytest.fixture(autouse=True)
-def one_at_a_time():
-    with project_lock():
-        yield
+def own_meltano_sys_dir(where: Path) -> Path:
+    """A .meltano of the test's own for `MELTANO_SYS_DIR_ROOT`, its plugin directories the
+    project's installed ones: Meltano writes each run's catalog and config under run/<plugin>/
+    and its logs under logs/, which two tests' runs at once would share. (The end-to-end tests
+    run in two xdist groups, one test of each at a time.)"""
+    sys_dir = where / "meltano-sys"
+    sys_dir.mkdir()
+    for kind in ("extractors", "loaders", "utilities", "transformers", "mappers"):
+        if (ROOT / ".meltano" / kind).exists():
+            (sys_dir / kind).symlink_to(ROOT / ".meltano" / kind)
+    return sys_dir
 
 
 @pytest.fixture
@@ -90,10 +99,17 @@ def event_shape() -> str:
 
 
 @pytest.fixture
-def pipeline(installed_plugins, postgres_database, tmp_path, event_shape):
-    history_days = 1.0
-    with SimulatorService(tmp_path / "simulator.log", history_days=history_days, backlog_hours=3,
-                          agents=24, seed=11, event_shape=event_shape) as endpoints:
+def simulated_history() -> tuple[float, float, int]:
+    """(history days, hours of agent events in Kinesis, agents) of the simulated centre; a test
+    module may override it."""
+    return 1.0, 3.0, 24
+
+
+@pytest.fixture
+def pipeline(installed_plugins, postgres_database, tmp_path, event_shape, simulated_history):
+    history_days, backlog_hours, agents = simulated_history
+    with SimulatorService(tmp_path / "simulator.log", history_days=history_days, backlog_hours=backlog_hours,
+                          agents=agents, seed=11, event_shape=event_shape) as endpoints:
         start = (datetime.now(UTC) - timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
         env = {
             **endpoints.tap_env(start, live_seconds=5),
@@ -108,5 +124,6 @@ def pipeline(installed_plugins, postgres_database, tmp_path, event_shape):
                                     f"{postgres_database.port}/{postgres_database.database}",
             "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
             "DBT_LOG_PATH": str(tmp_path / "dbt-logs"),
+            "MELTANO_SYS_DIR_ROOT": str(own_meltano_sys_dir(tmp_path)),
         }
         yield Pipeline(env, postgres_database, endpoints, tmp_path / "background-run.log")

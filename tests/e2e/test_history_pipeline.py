@@ -9,7 +9,7 @@ import pytest
 
 from connect_sim import truth
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-b")]
 COLUMNS = ("contacts_offered", "contacts_handled", "contacts_abandoned", "contacts_answered_in_threshold",
            "handle_time_seconds", "after_contact_work_seconds", "hold_time_seconds")
 # Contacts can run for hours (talk up to 2 h plus wrap-up): intervals older than this are final.

@@ -9,8 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano")]
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-b")]
 SECRETS = {
     "aws_secret_access_key": "wJalrXUtnFEMI-K7MDENG-bPxRfiCYSECRET1",
     "aws_session_token": "FwoGZXIvYXdzEJr-SESSIONTOKEN-SECRET2",
@@ -43,10 +42,11 @@ def test_no_secret_in_logs_state_or_catalogs(pipeline, forward_proxy):
                      "dev:tap-connect-kinesis-to-target-postgres",
                      "dev:tap-amazon-connect-history-to-target-postgres"):
         haystacks[f"state {state_id}"] = pipeline.meltano("state", "get", state_id).stdout
-    for folder in (ROOT / ".meltano" / "logs", ROOT / ".meltano" / "run"):
+    sys_dir = Path(pipeline.env["MELTANO_SYS_DIR_ROOT"])  # the test's own .meltano (conftest)
+    for folder in (sys_dir / "logs", sys_dir / "run"):
         for path in folder.rglob("*") if folder.exists() else []:
             if path.is_file() and path.suffix in (".log", ".json") and "config" not in path.name:
-                haystacks[str(path.relative_to(ROOT))] = path.read_text(errors="replace")
+                haystacks[str(path.relative_to(sys_dir))] = path.read_text(errors="replace")
     assert sum(name.endswith("tap.properties.json") for name in haystacks) >= 2, "the catalogs were searched too"
 
     # The taps do say which credentials they use — masked: proof that their logs are searched.
