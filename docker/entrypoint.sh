@@ -49,8 +49,12 @@ fi
 if [ $# -eq 0 ]; then
     set -- meltano --help
 fi
-# A Meltano run stops tap first on SIGTERM, so that its final state is saved (docker/graceful.py).
-if [ "${1:-} ${2:-}" = "meltano run" ] && [ "${WFM_STOP_TAP_FIRST:-true}" = true ]; then
+# A Meltano run holds its state ID's run lock in Meltano's system database for its whole life
+# (a second run of the same state ID waits; one killed is taken over within seconds, not after
+# Meltano's 5 minutes) and stops tap first on SIGTERM, so that its final state is saved
+# (docker/graceful.py, docker/runlock.py).
+# (WFM_STOP_TAP_FIRST=false: Meltano gets the signal itself; the run lock stays.)
+if [ "${1:-} ${2:-}" = "meltano run" ]; then
     exec /opt/meltano/bin/python /usr/local/lib/wfm/graceful.py "$@"
 fi
 exec "$@"

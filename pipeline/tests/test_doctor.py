@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
 import pytest
 from wfm_pipeline.doctor import Doctor
 
 from connect_sim.faults import FaultPlan
 
+ROOT = Path(__file__).resolve().parents[2]
 CONNECT_ACTIONS = ["ListQueues", "DescribeQueue", "ListRoutingProfiles", "ListAgentStatuses",
                    "ListUserHierarchyGroups", "DescribeUserHierarchyGroup", "ListUsers", "DescribeUser",
                    "GetMetricDataV2", "GetCurrentMetricData"]
@@ -157,3 +167,156 @@ def test_without_list_instance_storage_configs_the_stream_cannot_be_checked(stre
     assert warning.check == "connect:ListInstanceStorageConfigs" and warning.warning
     assert "cannot check" in warning.detail and "(optional" in warning.fix
     assert doctor.healthy
+
+
+# -- the doctor on the way to AWS: every failure a row with its fix, never a traceback --------------
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _NotAws(BaseHTTPRequestHandler):
+    """A web server where AWS should be: an HTML page, with the status it was given."""
+
+    def _answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"<html><body>Welcome to the intranet</body></html>"
+        self.send_response(self.server.status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def not_aws():
+    servers = []
+
+    def start(status: int) -> str:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _NotAws)
+        server.status = status
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def silent_endpoint():
+    """Accepts connections, never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def _both_taps(doctor: Doctor, config: dict) -> list:
+    """Run the doctor's checks of both taps on the same AWS settings; the FAILED rows."""
+    doctor.amazon_connect(config)
+    doctor.connect_kinesis({**config, "stream_name": "connect-agent-events"})
+    return [f for f in doctor.findings if not f.ok]
+
+
+TAP_ROWS = {"tap-amazon-connect": ("connect:", "tap-amazon-connect"), "tap-connect-kinesis": ("kinesis:", "tap-connect-kinesis")}
+
+
+def _assert_each_tap_says(failed: list, detail: str, fix: str) -> None:
+    for tap, prefixes in TAP_ROWS.items():
+        rows = [(f.detail, f.fix) for f in failed if f.check.startswith(prefixes)]
+        assert any(detail in d and fix in x for d, x in rows), (tap, rows)
+
+
+@pytest.mark.parametrize(("endpoint", "detail", "fix"), [
+    ("refused", "(connection refused)", "check aws_endpoint_url"),
+    ("dns", "is not found (DNS)", "check aws_region and aws_endpoint_url"),
+    ("tls", "TLS with https://127.0.0.1", "https:// only for an endpoint that speaks TLS"),
+    ("html 200", "the endpoint answered, but not as AWS does", "check aws_endpoint_url"),
+    ("html 404", "the endpoint answered HTTP 404, which is not an AWS answer", "check aws_endpoint_url"),
+])
+def test_an_endpoint_that_is_not_aws_is_a_row_with_the_fix(centre, not_aws, endpoint, detail, fix):
+    _, url = centre
+    endpoint_url = {"refused": lambda: f"http://127.0.0.1:{_closed_port()}",
+                    "dns": lambda: "http://connect.doctor-test.invalid",
+                    "tls": lambda: url.replace("http://", "https://"),
+                    "html 200": lambda: not_aws(200), "html 404": lambda: not_aws(404)}[endpoint]()
+    doctor = Doctor()
+    failed = _both_taps(doctor, connect_config(endpoint_url))
+    _assert_each_tap_says(failed, detail, fix)
+    assert not doctor.healthy and "FAILED: " in doctor.table()
+
+
+def test_an_endpoint_that_never_answers_is_a_row_within_the_timeout(silent_endpoint):
+    doctor = Doctor(timeout_s=1)
+    started = time.monotonic()
+    failed = _both_taps(doctor, connect_config(silent_endpoint))
+    _assert_each_tap_says(failed, "did not answer in time (read timeout)", "check aws_endpoint_url and the proxy")
+    assert time.monotonic() - started < 30  # 2 attempts of 1 s per tap, not botocore's minutes
+
+
+def test_a_proxy_that_is_down_is_a_row_and_nothing_else_is_tried(centre):
+    _, url = centre
+    doctor = Doctor()
+    failed = _both_taps(doctor, connect_config(url, proxy_address="127.0.0.1", proxy_port=_closed_port()))
+    assert [f.check for f in failed] == ["tap-amazon-connect: proxy", "tap-connect-kinesis: proxy"]
+    assert all("(connection refused)" in f.detail and "check proxy_address and proxy_port" in f.fix
+               for f in failed)
+
+
+def test_a_proxy_refusing_the_credentials_is_a_row_naming_them(centre, forward_proxy):
+    _, url = centre
+    proxy = forward_proxy("wfm-proxy", "the-right-one")
+    doctor = Doctor()
+    failed = _both_taps(doctor, connect_config(url, proxy_address=proxy.host, proxy_port=proxy.port,
+                                               proxy_username="wfm-proxy", proxy_password="a-wrong-one"))
+    _assert_each_tap_says(failed, "407 Proxy Authentication Required", "check proxy_username and proxy_password")
+    assert proxy.refused > 0 and not proxy.seen
+    assert "a-wrong-one" not in doctor.table()
+
+
+def _doctor_cli(tmp_path, connect: object, kinesis: object) -> subprocess.CompletedProcess:
+    paths = []
+    for name, content in (("connect", connect), ("kinesis", kinesis)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+        paths += [f"--{name}-config", str(path)]
+    return subprocess.run([str(Path(sys.executable).with_name("wfm-pipeline")), "doctor", *paths], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_command_prints_its_table_for_an_unreachable_endpoint(tmp_path):
+    config = connect_config(f"http://127.0.0.1:{_closed_port()}")
+    result = _doctor_cli(tmp_path, config, {**config, "stream_name": "connect-agent-events"})
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "connect:ListInstances" in result.stdout and "kinesis:DescribeStreamSummary" in result.stdout
+    assert result.stdout.count("FAILED: nothing answers at http://127.0.0.1:") == 2  # (connection refused)
+    assert "Something the pipeline needs does not work" in result.stdout
+
+
+def test_a_config_file_the_doctor_cannot_read_is_one_line(tmp_path):
+    result = _doctor_cli(tmp_path, '{"aws_region": "us-west-2",}', {"stream_name": "s"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (f"wfm-pipeline doctor: --connect-config file {tmp_path / 'connect.json'} "
+                                     "is not JSON: line 1, column 28: Expecting property name enclosed in "
+                                     "double quotes; correct the file there")
+
+
+def test_when_meltano_cannot_say_the_config_the_doctor_says_so_in_its_table(tmp_path, capsys):
+    from wfm_pipeline import doctor as doctor_module
+
+    (tmp_path / "meltano.yml").write_text("plugins: [this is not a meltano project\n")
+    assert doctor_module.main(tmp_path) == 1
+    table = capsys.readouterr().out
+    assert "tap-amazon-connect: configuration" in table and "tap-connect-kinesis: configuration" in table
+    assert "FAILED: meltano config print tap-amazon-connect failed" in table

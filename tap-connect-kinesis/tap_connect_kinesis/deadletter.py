@@ -1,6 +1,7 @@
-"""Dead letters: records that are not JSON, or not agent events, kept with their position.
+"""Dead letters: records that are not JSON, not agent events, or that a target could not
+load (events.py says which and why), kept with their position so that reading goes on.
 
-Each dead letter is one JSON line in `dead_letter_path` (default `./dead-letters.jsonl`,
+Each dead letter is one JSON line in `dead_letter_path` (default `kinesis-dead-letters.jsonl`,
 appended to, flushed and fsynced before the state that moves past it is emitted):
 
     {"stream": ..., "shard_id": ..., "sequence_number": ..., "partition_key": ...,

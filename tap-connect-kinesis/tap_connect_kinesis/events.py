@@ -5,18 +5,41 @@ One Kinesis record holds one JSON document of the agent event data model (Versio
 Only the fields every event carries are required; every other field may be absent or null.
 Decoding is typed (msgspec): the fields the row needs are read into structs, the nested
 parts kept as JSON (contacts, snapshots) pass through as raw JSON text, never re-parsed
-into Python objects. A record that is not JSON, or lacks the fields every agent
-event carries, raises `NotAnEvent`: the reader sends it to the dead letters.
+into Python objects.
+
+Every row the tap emits loads into the targets (target-postgres, target-duckdb,
+target-mssql): a record that would make a target fail the whole batch (and so block every
+record after it, run after run) raises `NotAnEvent` with the reason, and the reader sends it
+to the dead letters. Checked, cheapest first (a record of the usual shape pays for a few
+byte scans in C and one `fromisoformat` per time):
+  - at most MAX_RECORD_BYTES (1 MiB, Kinesis's default record limit) of JSON;
+  - UTF-8 throughout (msgspec does not check the raw JSON parts it copies), no NUL
+    character in any string (no target stores one), no lone surrogate (msgspec);
+  - the required fields: EventId (the row key) 1-255 bytes (target-mssql makes string keys
+    VARCHAR(255)), InstanceARN and AgentARN Connect ARNs of at most 1,024 bytes (the dbt
+    models index instance_id with agent_id), EventTimestamp a time (below);
+  - times: RFC 3339 (`2026-11-02T08:05:00.049Z`, `…:00+01:00`, `…:00Z`), a real calendar
+    date, in the years 1900-2200 once in UTC (SQL Server's datetime starts in 1753; Postgres
+    rejects impossible dates); written in the tap's form, UTC with milliseconds;
+  - a bad optional time that has a column of its own (AgentStatus.StartTimestamp,
+    NextAgentStatus.EnqueueTimestamp; a contact record's times) leaves that column null and
+    the row is kept (noted in `notes`); a bad time inside Contacts (kept as JSON, read by
+    the transform) dead-letters the event, as does a JSON part of the wrong shape.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 AGENT_EVENT_TYPES = frozenset({"LOGIN", "LOGOUT", "STATE_CHANGE", "HEART_BEAT"})
+MAX_RECORD_BYTES = 2**20  # one record's JSON: Kinesis's default record limit (1 MiB)
+MAX_KEY_BYTES = 255  # event_id, contact_id: target-mssql makes string keys VARCHAR(255)
+MAX_ARN_BYTES = 1024  # instance and agent ARNs (their ids are indexed together downstream)
+MIN_YEAR, MAX_YEAR = 1900, 2200  # every target's timestamp type holds these (SQL Server's datetime: 1753-9999)
 
 
 class NotAnEvent(ValueError):
@@ -58,6 +81,15 @@ class _Configuration(msgspec.Struct, frozen=True):
     FirstName: str | None = None
     LastName: str | None = None
     RoutingProfile: _RoutingProfile | None = None
+
+
+class _Contact(msgspec.Struct, frozen=True):
+    """The times of a snapshot's contact, checked (the transform reads them); the contacts
+    column keeps the JSON as Connect wrote it."""
+
+    StateStartTimestamp: str | None = None
+    ConnectedToAgentTimestamp: str | None = None
+    QueueTimestamp: str | None = None
 
 
 class _Snapshot(msgspec.Struct, frozen=True):
@@ -161,6 +193,9 @@ assert list(AGENT_EVENT_SCHEMA["properties"]) == list(AgentEventRow.__struct_fie
 _EMPTY_LIST = msgspec.Raw(b"[]")
 _event_decoder = msgspec.json.Decoder(_AgentEvent)
 _snapshot_decoder = msgspec.json.Decoder(_Snapshot | None)
+_contacts_decoder = msgspec.json.Decoder(list[_Contact] | None)
+# RecursionError: JSON nested more deeply than the decoder's stack allows (it used to stop the tap)
+_DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
 def _last_part(arn: str) -> str:
@@ -180,41 +215,136 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _compact(data: bytes) -> bytes:
-    """Raw JSON parts are copied verbatim into JSON-lines files: no line breaks allowed."""
+# -- what every target can load ----------------------------------------------------------------
+_fromisoformat = datetime.fromisoformat
+# RFC 3339 (Connect writes 2026-11-02T08:05:00.049Z): a UTC offset is required, fractions up to ns
+_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.(\d{1,9}))?(?:Z|[+-]\d\d:\d\d)", re.ASCII)
+# a \u0000 escape that is not itself an escaped backslash followed by "u0000"
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def utc_time(value: str, max_fraction_digits: int = 9) -> str | None:
+    """An RFC 3339 time in the years 1900-2200 (in UTC) → the tap's form
+    (`2026-11-02T08:05:00.049Z`: UTC, milliseconds); None for anything else."""
+    if len(value) == 24 and value[4:20:3] == "--T::." and value[23] == "Z":
+        # already the tap's form (Connect's too): a real date and time, and the year in range
+        try:
+            year = _fromisoformat(value).year
+        except ValueError:
+            return None
+        return value if MIN_YEAR <= year <= MAX_YEAR else None
+    match = _TIME.fullmatch(value)
+    if match is None or len(match.group(1) or "") > max_fraction_digits:
+        return None
+    try:
+        parsed = _fromisoformat(value).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        return None
+    return parsed.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _not_a_time(field: str, value: str) -> str:
+    return f"{field} {value[:60]!r} is not an RFC 3339 time in the years {MIN_YEAR}-{MAX_YEAR}"
+
+
+def _too_long(value: str, limit: int) -> bool:
+    """More than `limit` bytes of UTF-8 (a character is at most 4)."""
+    return len(value) > limit // 4 and len(value.encode()) > limit
+
+
+def _checked(data: bytes) -> bytes:
+    """The record's bytes, compacted to one line, once they are no bigger than a record may
+    be; else NotAnEvent. Raw JSON parts are copied verbatim into JSON-lines files: no line
+    breaks allowed."""
+    if len(data) > MAX_RECORD_BYTES:
+        raise NotAnEvent(f"the record is {len(data):,} bytes of JSON, more than the {MAX_RECORD_BYTES:,} allowed")
     if b"\n" in data or b"\r" in data:
         try:
             return msgspec.json.encode(msgspec.json.decode(data))
-        except (msgspec.DecodeError, UnicodeDecodeError) as error:
-            raise NotAnEvent(str(error)) from None
+        except _DECODE_ERRORS as error:
+            raise NotAnEvent(_decode_reason(error)) from None
     return data
 
 
+def _check_text(data: bytes) -> None:
+    """UTF-8 throughout and no NUL character (msgspec has parsed the JSON: only escapes are
+    left to look at; it refuses raw control characters and lone surrogates itself)."""
+    if not data.isascii():
+        try:
+            data.decode()
+        except UnicodeDecodeError as error:
+            raise NotAnEvent(f"the record is not UTF-8 ({error.reason} at byte {error.start})") from None
+    if b"\\" in data and _NUL_ESCAPE.search(data):
+        raise NotAnEvent("a string holds a NUL character (\\u0000), which no target stores")
+
+
+def _decode_reason(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "the JSON is nested too deeply to decode"
+    return str(error)
+
+
+_OBJECT_OR_NULL = frozenset(b"{n")  # the first byte of a JSON object, or of null
+
+
+def _object_or_null(raw: msgspec.Raw) -> bool:
+    return len(raw) > 0 and memoryview(raw)[0] in _OBJECT_OR_NULL
+
+
 def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
-                       arrival: str | None, collected_at: str | None) -> AgentEventRow:
-    """One Kinesis record's data → an `agent_events` row, or NotAnEvent.
+                       arrival: str | None, collected_at: str | None,
+                       notes: list[str] | None = None) -> AgentEventRow:
+    """One Kinesis record's data → an `agent_events` row, or NotAnEvent (with the reason).
 
     `arrival` is the record's ApproximateArrivalTimestamp (when Kinesis got it);
     `collected_at` is when the tap read it (both ISO 8601 UTC, as `iso_utc` writes them).
+    An optional column left null because its value could not be loaded is described in
+    `notes` (when given).
     """
-    data = _compact(data)
+    data = _checked(data)
     try:
         event = _event_decoder.decode(data)
         current = _snapshot_decoder.decode(event.CurrentAgentSnapshot)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as error:
-        raise NotAnEvent(str(error)) from None
+    except _DECODE_ERRORS as error:
+        raise NotAnEvent(_decode_reason(error)) from None
+    if not data.isascii() or b"\\" in data:
+        _check_text(data)
     if event.EventType not in AGENT_EVENT_TYPES:
-        raise NotAnEvent(f"EventType {event.EventType!r} is not an agent event type")
+        raise NotAnEvent(f"EventType {event.EventType[:60]!r} is not an agent event type")
+    if not event.EventId or (len(event.EventId) > MAX_KEY_BYTES // 4 and _too_long(event.EventId, MAX_KEY_BYTES)):
+        raise NotAnEvent(f"EventId must be 1-{MAX_KEY_BYTES} bytes (it is the row key)")
     if ":instance/" not in event.InstanceARN or "/agent/" not in event.AgentARN:
         raise NotAnEvent("InstanceARN or AgentARN is not an Amazon Connect ARN")
+    if len(event.InstanceARN) + len(event.AgentARN) > MAX_ARN_BYTES // 4 and (
+            _too_long(event.InstanceARN, MAX_ARN_BYTES) or _too_long(event.AgentARN, MAX_ARN_BYTES)):
+        raise NotAnEvent(f"InstanceARN or AgentARN is longer than {MAX_ARN_BYTES} bytes")
+    event_timestamp = utc_time(event.EventTimestamp)
+    if event_timestamp is None:
+        raise NotAnEvent(_not_a_time("EventTimestamp", event.EventTimestamp))
+    if not _object_or_null(event.PreviousAgentSnapshot):
+        raise NotAnEvent("PreviousAgentSnapshot is neither an object nor null")
     status = current.AgentStatus if current is not None else None
     next_status = current.NextAgentStatus if current is not None else None
     configuration = current.Configuration if current is not None else None
     profile = configuration.RoutingProfile if configuration is not None else None
+    contacts = current.Contacts if current is not None else _EMPTY_LIST
+    if len(contacts) > 2:  # not []: a list of objects whose times the transform can read
+        _check_contacts(contacts)
+    started = enqueued = None
+    if status is not None and status.StartTimestamp is not None:
+        started = utc_time(status.StartTimestamp)
+        if started is None:
+            _note(notes, "CurrentAgentSnapshot.AgentStatus.StartTimestamp", status.StartTimestamp)
+    if next_status is not None and next_status.enqueued_at is not None:
+        enqueued = utc_time(next_status.enqueued_at)
+        if enqueued is None:
+            _note(notes, "CurrentAgentSnapshot.NextAgentStatus.EnqueueTimestamp", next_status.enqueued_at)
     return AgentEventRow(
         event_id=event.EventId,
         event_type=event.EventType,
-        event_timestamp=event.EventTimestamp,
+        event_timestamp=event_timestamp,
         aws_account_id=event.AWSAccountId,
         instance_arn=event.InstanceARN,
         instance_id=_instance_id(event.InstanceARN),
@@ -223,17 +353,17 @@ def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
         agent_status_arn=status.ARN if status else None,
         agent_status_name=status.Name if status else None,
         agent_status_type=status.Type if status else None,
-        agent_status_start_timestamp=status.StartTimestamp if status else None,
+        agent_status_start_timestamp=started,
         next_agent_status_arn=next_status.ARN if next_status else None,
         next_agent_status_name=next_status.Name if next_status else None,
-        next_agent_status_enqueued_timestamp=next_status.enqueued_at if next_status else None,
+        next_agent_status_enqueued_timestamp=enqueued,
         username=configuration.Username if configuration else None,
         agent_first_name=configuration.FirstName if configuration else None,
         agent_last_name=configuration.LastName if configuration else None,
         routing_profile_arn=profile.ARN if profile else None,
         routing_profile_id=_last_part(profile.ARN) if profile and profile.ARN else None,
         routing_profile_name=profile.Name if profile else None,
-        contacts=current.Contacts if current is not None else _EMPTY_LIST,
+        contacts=contacts,
         current_snapshot=event.CurrentAgentSnapshot,
         previous_snapshot=event.PreviousAgentSnapshot,
         version=event.Version,
@@ -242,6 +372,26 @@ def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
         approximate_arrival_timestamp=arrival,
         collected_at=collected_at,
     )
+
+
+def _note(notes: list[str] | None, field: str, value: str) -> None:
+    """An optional time with a column of its own that is not one: the column is left null."""
+    if notes is not None:
+        notes.append(_not_a_time(field, value) + ": its column is left null")
+
+
+def _check_contacts(raw: msgspec.Raw) -> None:
+    """Contacts: a list of objects whose times are times (they stay in the JSON as written,
+    so the ones every target's cast reads: at most microseconds)."""
+    try:
+        contacts = _contacts_decoder.decode(raw)
+    except _DECODE_ERRORS as error:
+        raise NotAnEvent(f"CurrentAgentSnapshot.Contacts: {_decode_reason(error)}") from None
+    for number, contact in enumerate(contacts or ()):
+        for field in ("StateStartTimestamp", "ConnectedToAgentTimestamp", "QueueTimestamp"):
+            value = getattr(contact, field)
+            if value is not None and utc_time(value, max_fraction_digits=6) is None:
+                raise NotAnEvent(_not_a_time(f"CurrentAgentSnapshot.Contacts[{number}].{field}", value))
 
 
 # -- contact trace records (optional second stream) -------------------------------------------
@@ -311,24 +461,44 @@ _contact_decoder = msgspec.json.Decoder(_ContactRecord)
 
 
 def decode_contact_record(data: bytes, shard_id: str, sequence_number: str,
-                          arrival: str | None, collected_at: str | None) -> ContactRecordRow:
+                          arrival: str | None, collected_at: str | None,
+                          notes: list[str] | None = None) -> ContactRecordRow:
     """One Kinesis record's data → a `contact_records` row, or NotAnEvent (arguments as
-    for `decode_agent_event`)."""
-    data = _compact(data)
+    for `decode_agent_event`; the same rules: ContactId is the row key, a bad time leaves
+    its column null)."""
+    data = _checked(data)
     try:
         ctr = _contact_decoder.decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as error:
-        raise NotAnEvent(str(error)) from None
+    except _DECODE_ERRORS as error:
+        raise NotAnEvent(_decode_reason(error)) from None
+    if not data.isascii() or b"\\" in data:
+        _check_text(data)
+    if not ctr.ContactId or _too_long(ctr.ContactId, MAX_KEY_BYTES):
+        raise NotAnEvent(f"ContactId must be 1-{MAX_KEY_BYTES} bytes (it is the row key)")
+    if not (_object_or_null(ctr.Queue) and _object_or_null(ctr.Agent)):
+        raise NotAnEvent("Queue or Agent is neither an object nor null")
+    instance_arn = ctr.InstanceARN
+    if instance_arn is not None and _too_long(instance_arn, MAX_ARN_BYTES):
+        if notes is not None:
+            notes.append(f"InstanceARN is longer than {MAX_ARN_BYTES} bytes: its column is left null")
+        instance_arn = None
+    times = [ctr.InitiationTimestamp, ctr.ConnectedToSystemTimestamp, ctr.DisconnectTimestamp,
+             ctr.LastUpdateTimestamp]
+    for number, (field, value) in enumerate(zip(_CTR_TIMES, times, strict=True)):
+        if value is not None:
+            times[number] = utc_time(value)
+            if times[number] is None:
+                _note(notes, field, value)
     return ContactRecordRow(
         contact_id=ctr.ContactId,
-        instance_arn=ctr.InstanceARN,
-        instance_id=_instance_id(ctr.InstanceARN) if ctr.InstanceARN else None,
+        instance_arn=instance_arn,
+        instance_id=_instance_id(instance_arn) if instance_arn else None,
         channel=ctr.Channel,
         initiation_method=ctr.InitiationMethod,
-        initiation_timestamp=ctr.InitiationTimestamp,
-        connected_to_system_timestamp=ctr.ConnectedToSystemTimestamp,
-        disconnect_timestamp=ctr.DisconnectTimestamp,
-        last_update_timestamp=ctr.LastUpdateTimestamp,
+        initiation_timestamp=times[0],
+        connected_to_system_timestamp=times[1],
+        disconnect_timestamp=times[2],
+        last_update_timestamp=times[3],
         initial_contact_id=ctr.InitialContactId,
         previous_contact_id=ctr.PreviousContactId,
         queue=ctr.Queue,
@@ -339,3 +509,6 @@ def decode_contact_record(data: bytes, shard_id: str, sequence_number: str,
         approximate_arrival_timestamp=arrival,
         collected_at=collected_at,
     )
+
+
+_CTR_TIMES = ("InitiationTimestamp", "ConnectedToSystemTimestamp", "DisconnectTimestamp", "LastUpdateTimestamp")

@@ -10,7 +10,12 @@ Each cycle (one `collection_interval_seconds`):
   4. sleep what is left of the interval, unless a shard still has more to read.
 
 Positions: per shard the last sequence number processed (a decimal string, compared as an
-integer), resumed AFTER_SEQUENCE_NUMBER; `finished` once a closed shard is read to its end.
+integer), resumed AFTER_SEQUENCE_NUMBER; `finished` once a closed shard is read to its end
+(trusted only while the stream lists the shard as closed). The state also holds the stream's
+identity (StreamARN, StreamCreationTimestamp): positions of a stream that was deleted and
+created again under the same name are discarded, with a warning.
+A record that is not an agent event, or that a target could not load, goes to the dead
+letters with its position and the reason; the position moves past it.
 Errors: an expired iterator is replaced AFTER_SEQUENCE_NUMBER the last record; throughput
 and throttling errors back the shard off (exponential, jittered) while other shards go on.
 """
@@ -32,7 +37,7 @@ from wfm_aws import explain_client_error
 from wfm_aws.errors import is_access_denied
 
 from .deadletter import DeadLetters
-from .events import NotAnEvent, iso_utc
+from .events import MAX_YEAR, MIN_YEAR, NotAnEvent, iso_utc
 from .shards import Shard, ShardLister, assigned, ready, stream_ref, worker_of
 
 log = logging.getLogger("tap_connect_kinesis.reader")
@@ -75,10 +80,13 @@ class Source:
     singer_stream: str
     stream_name: str | None
     stream_arn: str | None
-    # (data, shard id, sequence number, arrival, collected at) → a row, or NotAnEvent
-    decode: Callable[[bytes, str, str, str | None, str | None], Any]
+    # (data, shard id, sequence number, arrival, collected at, notes) → a row, or NotAnEvent;
+    # a column it leaves null is described in notes
+    decode: Callable[[bytes, str, str, str | None, str | None, list[str]], Any]
     positions: dict[str, dict[str, Any]]  # shard id → {"sequence_number", "finished"}; the state
     is_heartbeat: Callable[[Any], bool] | None = None
+    # the stream's whole state (positions are its "shards"): the stream's identity goes here
+    state: dict[str, Any] | None = None
 
 
 @dataclass
@@ -114,6 +122,7 @@ class Stats:
     rows: int = 0
     heartbeats_skipped: int = 0
     dead_letters: int = 0
+    fields_nulled: int = 0  # optional columns left null: their value could not be loaded
     get_records_calls: int = 0
     throttled: int = 0
     expired_iterators: int = 0
@@ -140,6 +149,8 @@ class Reader:
         self._retention_ms: dict[int, int] = {}
         self._next_discovery = 0.0
         self._next_lag_log = 0.0
+        self._notes: list[str] = []
+        self._identity_changed = False
         self._rotation = 0
         self.stats = Stats()
         self.finished_reason: str | None = None
@@ -151,11 +162,14 @@ class Reader:
         started = self._clock()
         deadline = started + s.max_run_seconds if s.max_run_seconds else None
         for source in self._sources:
-            self._retention_ms[id(source)] = self._retention(source)
+            summary = self._summary(source)
+            self._retention_ms[id(source)] = int(summary.get("RetentionPeriodHours") or 24) * 3_600_000
+            self._check_identity(source, summary)
         while True:
             cycle_start = self._clock()
             self.stats.cycles += 1
-            cycle = Cycle()
+            cycle = Cycle(moved=self._identity_changed)  # the corrected state goes out at once
+            self._identity_changed = False
             if cycle_start >= self._next_discovery:
                 cycle.moved |= self._discover()
             more = self._read_all(cycle, cycle_start + s.interval_s)
@@ -215,7 +229,21 @@ class Reader:
                 del source.positions[shard_id]
                 self._cursors.pop((id(source), shard_id), None)
                 moved = True
-            finished = {k for k, v in source.positions.items() if v.get("finished")}
+            finished = set()
+            for shard_id, position in source.positions.items():
+                if not position.get("finished"):
+                    continue
+                if by_id[shard_id].closed:
+                    finished.add(shard_id)
+                    continue
+                # Only a closed shard can have been read to its end (a state edited by hand,
+                # or of another stream): skipping an open one would lose all it receives.
+                log.warning("The state says shard %s of %s was read to its end, but the stream lists it as "
+                            "open: reading it %s", shard_id, source.singer_stream,
+                            f"after sequence number {position['sequence_number']}"
+                            if position.get("sequence_number") else "from its start position")
+                position["finished"] = False
+                moved = True
             mine = assigned(listed, s.worker_index, s.worker_count)
             ids = {shard.shard_id for shard in mine}
             for key in [k for k in self._cursors if k[0] == id(source) and k[1] not in ids]:
@@ -362,23 +390,26 @@ class Reader:
         # ApproximateArrivalTimestamp it grows with loading (a backlog read hours late gets
         # the time it was read), so the warehouse can pick up new rows incrementally.
         collected = iso_utc(datetime.now(UTC))
+        notes = self._notes
         for record in records:
             sequence = record["SequenceNumber"]
             if int(sequence) <= last_int:
                 continue  # read before (a replaced iterator); never emit it twice
-            arrival = iso_utc(record.get("ApproximateArrivalTimestamp"))
+            arrived = record.get("ApproximateArrivalTimestamp")
+            arrival = iso_utc(arrived) if arrived is not None and MIN_YEAR < arrived.year < MAX_YEAR else None
             cycle.records += 1
             cycle.bytes += len(record["Data"])
             try:
-                row = source.decode(record["Data"], shard_id, sequence, arrival, collected)
+                row = source.decode(record["Data"], shard_id, sequence, arrival, collected, notes)
             except NotAnEvent as error:
-                self._dead_letters.add(stream=source.stream_name or source.stream_arn or "",
-                                       shard_id=shard_id, sequence_number=sequence,
-                                       partition_key=record.get("PartitionKey"), arrival=arrival,
-                                       collected=collected, reason=str(error), data=record["Data"])
-                cycle.dead_letters += 1
-                self.stats.dead_letters += 1
+                self._dead_letter(source, shard_id, record, arrival, collected, str(error), cycle)
+            except Exception as error:  # a decoding bug must not stop the collector either
+                log.exception("Decoding the record at sequence number %s of shard %s failed", sequence, shard_id)
+                self._dead_letter(source, shard_id, record, arrival, collected,
+                                  f"the tap could not decode it: {type(error).__name__}: {error}", cycle)
             else:
+                if notes:
+                    self._note(source, shard_id, sequence, notes)
                 if not include_heartbeats and source.is_heartbeat and source.is_heartbeat(row):
                     self.stats.heartbeats_skipped += 1
                 else:
@@ -389,6 +420,23 @@ class Reader:
         self.stats.records += len(records)
         cursor.position["sequence_number"] = last
         cycle.moved = True
+
+    def _dead_letter(self, source: Source, shard_id: str, record: dict[str, Any], arrival: str | None,
+                     collected: str, reason: str, cycle: Cycle) -> None:
+        self._notes.clear()
+        self._dead_letters.add(stream=source.stream_name or source.stream_arn or "", shard_id=shard_id,
+                               sequence_number=record["SequenceNumber"], partition_key=record.get("PartitionKey"),
+                               arrival=arrival, collected=collected, reason=reason, data=record["Data"])
+        cycle.dead_letters += 1
+        self.stats.dead_letters += 1
+
+    def _note(self, source: Source, shard_id: str, sequence: str, notes: list[str]) -> None:
+        """Columns the decoder left null: said, with the record's position (nothing in silence)."""
+        for note in notes:
+            self.stats.fields_nulled += 1
+            log.warning("Stream %s shard %s sequence %s: %s", source.stream_name or source.stream_arn,
+                        shard_id, sequence, note)
+        notes.clear()
 
     def _new_iterator(self, cursor: Cursor) -> str:
         s = self.settings
@@ -439,22 +487,50 @@ class Reader:
     def _caught_up(self) -> bool:
         return all(c.at_tip for c in self._cursors.values())
 
-    def _retention(self, source: Source) -> int:
+    def _summary(self, source: Source) -> dict[str, Any]:
+        """DescribeStreamSummary (DescribeStream, the spec's policy, where it is denied):
+        retention, StreamARN, StreamCreationTimestamp. {} when neither answers."""
         ref = stream_ref(source.stream_name, source.stream_arn)
         try:
-            hours = self._client.describe_stream_summary(**ref)["StreamDescriptionSummary"][
-                "RetentionPeriodHours"]
+            return self._client.describe_stream_summary(**ref)["StreamDescriptionSummary"]
         except (ClientError, BotoCoreError, KeyError):
             try:
-                hours = self._client.describe_stream(Limit=1, **ref)["StreamDescription"][
-                    "RetentionPeriodHours"]
+                return self._client.describe_stream(Limit=1, **ref)["StreamDescription"]
             except ClientError as error:
                 if is_access_denied(error):
                     raise explain_client_error(error, "kinesis") from error
-                hours = 24
-            except (BotoCoreError, KeyError):
-                hours = 24
-        return int(hours) * 3_600_000
+                log.warning("Describing Kinesis stream %s failed: %s", source.stream_name or source.stream_arn, error)
+            except (BotoCoreError, KeyError) as error:
+                log.warning("Describing Kinesis stream %s failed: %s", source.stream_name or source.stream_arn, error)
+        return {}
+
+    def _check_identity(self, source: Source, summary: dict[str, Any]) -> None:
+        """Positions belong to one stream: the one with this ARN and creation time. A stream
+        deleted and created again under the same name starts its sequence numbers afresh, so
+        the old positions would skip its records: they are discarded. A state without an
+        identity (written before the tap kept one) adopts the stream's, positions kept."""
+        state = source.state
+        arn, created = summary.get("StreamARN"), summary.get("StreamCreationTimestamp")
+        if state is None or not arn or not isinstance(created, datetime):
+            if state is not None and state.get("stream_created_at"):
+                log.warning("Could not check that Kinesis stream %s is the one the state is of (created %s): "
+                            "resuming from its positions", source.stream_name or source.stream_arn,
+                            state["stream_created_at"])
+            return
+        created_at = iso_utc(created)
+        known_arn, known_created = state.get("stream_arn"), state.get("stream_created_at")
+        if known_created and (known_created != created_at or (known_arn and known_arn != arn)):
+            log.warning("Kinesis stream %s was deleted and created again: it was created %s, the saved "
+                        "positions are of the stream created %s. Discarding them: reading every shard from "
+                        "%s", source.stream_name or arn, created_at, known_created, self.settings.start_position)
+            source.positions.clear()
+            self._identity_changed = True
+        elif not known_created:
+            log.info("Kinesis stream %s: recording its identity (created %s) in the state",
+                     source.stream_name or arn, created_at)
+            self._identity_changed = True
+        state["stream_arn"] = arn
+        state["stream_created_at"] = created_at
 
     def _log_lag(self) -> None:
         s = self.settings

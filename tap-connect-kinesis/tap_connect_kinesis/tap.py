@@ -10,12 +10,16 @@ import signal
 import threading
 import typing as t
 from datetime import datetime
+from functools import cached_property
 
-from singer_sdk import Tap
+from botocore.exceptions import BotoCoreError, ClientError
 from singer_sdk import typing as th
 
-from wfm_aws import AwsSession, AwsSettings
+from wfm_aws import AwsSession, AwsSettings, ConfigError
+from wfm_aws.errors import is_access_denied
+from wfm_aws.files import check_writable_directory, check_writable_file
 from wfm_aws.singer_config import aws_properties
+from wfm_aws.tap_cli import WfmTap
 
 from . import __version__
 from .batchfiles import BatchFiles
@@ -68,7 +72,9 @@ KINESIS_PROPERTIES = [
 ]
 
 
-class TapConnectKinesis(Tap):
+class TapConnectKinesis(WfmTap):
+    """Amazon Connect agent events from a Kinesis data stream: continuous or bounded, resharding-safe."""
+
     name = "tap-connect-kinesis"
     plugin_version = __version__
     config_jsonschema = th.PropertiesList(*AWS_PROPERTIES, *KINESIS_PROPERTIES).to_dict()
@@ -77,28 +83,71 @@ class TapConnectKinesis(Tap):
         self._stop = threading.Event()
         self._loop_started = False
         self.reader: Reader | None = None
-        super().__init__(*args, **kwargs)
-        self._check_config()
+        super().__init__(*args, **kwargs)  # WfmTap: the schema, then check_settings
 
-    # -- config -----------------------------------------------------------------------------
-    def _check_config(self) -> None:
-        c = self.config
+    # -- config (wfm_aws.tap_cli.WfmTap: a problem is one line, exit 2) ----------------------------
+    @classmethod
+    def check_settings(cls, config: t.Mapping[str, t.Any]) -> None:
+        c = config
         if not (c.get("stream_name") or c.get("stream_arn")):
-            raise ValueError("set stream_name (or stream_arn): the Kinesis stream of agent events")
+            raise ConfigError("set stream_name (or stream_arn): the Kinesis stream of agent events")
         interval = float(c.get("collection_interval_seconds", 5))
         if not 1 <= interval <= 60:
-            raise ValueError(f"collection_interval_seconds must be between 1 and 60 (got {interval:g})")
+            raise ConfigError(f"collection_interval_seconds must be between 1 and 60 (got {interval:g})")
         position = c.get("start_position", "TRIM_HORIZON")
         if position not in START_POSITIONS:
-            raise ValueError(f"start_position must be one of {', '.join(START_POSITIONS)}")
+            raise ConfigError(f"start_position must be one of {', '.join(START_POSITIONS)}")
         if position == "AT_TIMESTAMP" and not c.get("start_timestamp"):
-            raise ValueError("start_position AT_TIMESTAMP needs start_timestamp")
+            raise ConfigError("start_position AT_TIMESTAMP needs start_timestamp")
+        if c.get("start_timestamp"):
+            try:
+                datetime.fromisoformat(str(c["start_timestamp"]).replace("Z", "+00:00"))
+            except ValueError:
+                raise ConfigError(f"start_timestamp must be an ISO 8601 date-time like 2026-01-31T00:00:00Z, "
+                                  f"not {c['start_timestamp']!r}") from None
         count, index = int(c.get("worker_count", 1)), int(c.get("worker_index", 0))
         if count < 1 or not 0 <= index < count:
-            raise ValueError(f"worker_index must be in 0..worker_count-1 (got {index} of {count})")
+            raise ConfigError(f"worker_index must be in 0..worker_count-1 (got {index} of {count})")
         if c.get("max_run_seconds") is not None and float(c["max_run_seconds"]) <= 0:
-            raise ValueError("max_run_seconds must be positive")
+            raise ConfigError("max_run_seconds must be positive")
+        if c.get("max_batch_rows") is not None and int(c["max_batch_rows"]) < 1:
+            raise ConfigError(f"max_batch_rows must be at least 1 (got {c['max_batch_rows']})")
         AwsSettings.from_config(c)
+
+    def check_before_sync(self) -> None:
+        """The files the tap will write can be written, and the Kinesis streams exist, now
+        rather than when the first bad record (or the first poll) needs them."""
+        check_writable_file("dead_letter_path", self.config.get("dead_letter_path") or "kinesis-dead-letters.jsonl")
+        if self.config.get("health_file"):
+            check_writable_file("health_file", self.config["health_file"])
+        if self.config.get("batch_directory"):
+            check_writable_directory("batch_directory", self.config["batch_directory"])
+        streams = [s for s in self.streams.values() if isinstance(s, KinesisStream) and s.selected]
+        if not streams:
+            return
+        client = self.aws_session.client("kinesis")
+        for stream in streams:
+            name, arn = stream.kinesis_stream
+            setting = stream.config_stream_arn_key if arn else stream.config_stream_name_key
+            ref = {"StreamARN": arn} if arn else {"StreamName": name}
+            try:
+                client.describe_stream_summary(**ref)
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code")
+                if code == "ResourceNotFoundException":
+                    raise ConfigError(
+                        f"{setting}: Kinesis stream {arn or name} does not exist in region "
+                        f"{self.aws_session.settings.region} (ResourceNotFoundException): check {setting} "
+                        "and aws_region") from None
+                if not is_access_denied(error):  # DescribeStreamSummary is optional: the loop copes
+                    self.logger.debug("DescribeStreamSummary of %s: %s", arn or name, error)
+            except BotoCoreError as error:  # the network: the poll loop retries and says so
+                self.logger.debug("DescribeStreamSummary of %s: %s", arn or name, error)
+
+    @cached_property
+    def aws_session(self) -> AwsSession:
+        """The run's AWS session (credentials checked, the role assumed), made once."""
+        return AwsSession(AwsSettings.from_config(self.config), user_agent=f"tap-connect-kinesis/{__version__}")
 
     def discover_streams(self) -> list[KinesisStream]:
         streams: list[KinesisStream] = [AgentEventsStream(self)]
@@ -141,7 +190,8 @@ class TapConnectKinesis(Tap):
             if state.get("kinesis_stream") not in (None, identity):
                 self.logger.warning("State is for Kinesis stream %r, not %r: starting %s afresh",
                                     state.get("kinesis_stream"), identity, stream.name)
-                state.pop("shards", None)
+                for key in ("shards", "stream_arn", "stream_created_at"):  # positions and the stream's identity
+                    state.pop(key, None)
             state["kinesis_stream"] = identity
             positions = state.setdefault("shards", {})
             is_agent = isinstance(stream, AgentEventsStream)
@@ -150,8 +200,9 @@ class TapConnectKinesis(Tap):
                 decode=decode_agent_event if is_agent else decode_contact_record,
                 positions=positions,
                 is_heartbeat=(lambda row: row.event_type == "HEART_BEAT") if is_agent else None,
+                state=state,  # the reader records the stream's identity (ARN, creation time) in it
             ))
-        session = AwsSession(AwsSettings.from_config(self.config), user_agent=f"tap-connect-kinesis/{__version__}")
+        session = self.aws_session
         self.logger.info("Reading Kinesis with %s", session.describe_credentials())
         client = session.client("kinesis")
         # GetRecords: no botocore retries (the loop backs off per shard) and a short read
@@ -203,10 +254,11 @@ class TapConnectKinesis(Tap):
             dead_letters.close()
             stats = self.reader.stats
             self.logger.info(
-                "Poll loop ended (%s): %d records, %d rows, %d dead letters, %d heartbeats skipped, "
-                "%d GetRecords calls, %d throttled, %d expired iterators",
+                "Poll loop ended (%s): %d records, %d rows, %d dead letters, %d fields left null, "
+                "%d heartbeats skipped, %d GetRecords calls, %d throttled, %d expired iterators",
                 self.reader.finished_reason or "error", stats.records, stats.rows, stats.dead_letters,
-                stats.heartbeats_skipped, stats.get_records_calls, stats.throttled, stats.expired_iterators)
+                stats.fields_nulled, stats.heartbeats_skipped, stats.get_records_calls, stats.throttled,
+                stats.expired_iterators)
         caller.write_state_now()
 
     def _on_signal(self, signum: int, frame: t.Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 
 import pytest
@@ -167,7 +168,8 @@ def test_contact_records_stream_is_read_in_the_same_loop(kinesis):
     assert_collected_between(records, started, finished)
     schemas = {m["stream"]: m["schema"]["properties"] for m in output.of_type("SCHEMA")}
     assert list(schemas["contact_records"])[-1] == list(schemas["agent_events"])[-1] == "collected_at"
-    assert {r["last_update_timestamp"] for r in records} == {"2026-11-02T08:05:00Z"}
+    # the newest version wins; its time in the tap's form (UTC, milliseconds)
+    assert {r["last_update_timestamp"] for r in records} == {"2026-11-02T08:05:00.000Z"}
     kinds = [(m["type"], m.get("stream")) for m in output.messages]
     assert kinds.index(("SCHEMA", "contact_records")) < kinds.index(("BATCH", "contact_records"))
     assert set(shard_positions(output.final_state, "contact_records")) == {
@@ -191,3 +193,149 @@ def test_record_mode_emits_the_same_rows_as_records_for_targets_without_batch(ki
     assert output.messages[-1]["type"] == "STATE"
     assert shard_positions(output.final_state) == shard_positions(run_tap(kinesis.config(stream)).final_state)
     assert health.exists(), "the poll loop touches the health file"
+
+
+# -- records no target could load: dead-lettered with their position, everything after them loads --
+def _agent_event(event_id: str, **changes) -> bytes:
+    instance = "arn:aws:connect:us-west-2:111122223333:instance/11111111-1111-4111-8111-111111111111"
+    document = {"EventId": event_id, "EventType": "STATE_CHANGE", "EventTimestamp": "2026-11-02T08:05:00.049Z",
+                "InstanceARN": instance, "AgentARN": f"{instance}/agent/a-1",
+                "CurrentAgentSnapshot": {"AgentStatus": {"ARN": f"{instance}/agent-state/s-1", "Name": "Available",
+                                                         "StartTimestamp": "2026-11-02T08:00:00.000Z"},
+                                         "Contacts": []}}
+    for key, value in changes.items():
+        if key == "StartTimestamp":
+            document["CurrentAgentSnapshot"]["AgentStatus"]["StartTimestamp"] = value
+        elif key == "Name":
+            document["CurrentAgentSnapshot"]["AgentStatus"]["Name"] = value
+        elif key == "Contacts":
+            document["CurrentAgentSnapshot"]["Contacts"] = value
+        else:
+            document[key] = value
+    return json.dumps(document).encode()
+
+
+def test_records_a_target_could_not_load_are_dead_lettered_and_the_rest_loads(kinesis, caplog):
+    stream = kinesis.stream(shards=1)
+    put = {}
+    put["good-1"] = kinesis.put_raw(stream, _agent_event("good-1"))
+    poisoned = {
+        "not-a-date": _agent_event("p-1", EventTimestamp="not-a-date"),
+        "year 99999": _agent_event("p-2", EventTimestamp="99999-01-01T00:00:00Z"),
+        "month 13": _agent_event("p-3", EventTimestamp="2026-13-45T99:99:99Z"),
+        "NUL in a name": _agent_event("p-4", Name="Avail\u0000able"),
+        "NUL in contacts": _agent_event("p-5", Contacts=[{"ContactId": "c\u0000", "State": "CONNECTED"}]),
+        "contact time": _agent_event("p-6", Contacts=[{"ContactId": "c-1", "StateStartTimestamp": "soon"}]),
+        "long EventId": _agent_event("p" * 300),
+        "not UTF-8": _agent_event("p-8").replace(b'"Available"', b'"Avail\xffable"'),
+        "nested too deeply": _agent_event("p-9").replace(b'"Contacts": []',
+                                                        b'"Contacts": ' + b"[" * 50_000 + b"]" * 50_000),
+    }
+    letters_expected = {}
+    for reason, data in poisoned.items():
+        letters_expected[kinesis.put_raw(stream, data)] = reason
+    put["repaired"] = kinesis.put_raw(stream, _agent_event("repaired", StartTimestamp="2026-02-30T08:00:00Z"))
+    put["offset"] = kinesis.put_raw(stream, _agent_event("offset", EventTimestamp="2026-11-02T09:05:00.049+01:00"))
+    put["good-2"] = kinesis.put_raw(stream, _agent_event("good-2"))
+
+    config = kinesis.config(stream)
+    with caplog.at_level(logging.WARNING, logger="tap_connect_kinesis.reader"):
+        output = run_tap(config)
+
+    rows = {r["event_id"]: r for r in output.rows()}
+    assert set(rows) == {"good-1", "repaired", "offset", "good-2"}, "every event after a poisoned one loads"
+    assert rows["repaired"]["agent_status_start_timestamp"] is None  # an optional time that is not one
+    assert rows["offset"]["event_timestamp"] == rows["good-1"]["event_timestamp"] == "2026-11-02T08:05:00.049Z"
+    with open(config["dead_letter_path"]) as file:
+        letters = [json.loads(line) for line in file]
+    assert {letter["sequence_number"]: letter["shard_id"] for letter in letters} == {
+        sequence: "shardId-000000000000" for sequence in letters_expected}
+    assert all(letter["reason"] for letter in letters)
+    position = shard_positions(output.final_state)["shardId-000000000000"]["sequence_number"]
+    assert position == put["good-2"], "the position moved past every dead letter"
+    assert f"sequence {put['repaired']}: CurrentAgentSnapshot.AgentStatus.StartTimestamp" in caplog.text
+
+
+def test_a_record_the_decoder_chokes_on_is_dead_lettered_and_the_loop_goes_on(kinesis, monkeypatch):
+    """Whatever a decoder raises (a bug included), one record never stops the collector."""
+    from tap_connect_kinesis import tap as tap_module
+
+    stream = kinesis.stream(shards=1)
+    first = kinesis.put_raw(stream, _agent_event("e-1"))
+    bad = kinesis.put_raw(stream, _agent_event("boom"))
+    last = kinesis.put_raw(stream, _agent_event("e-3"))
+
+    original = tap_module.decode_agent_event
+
+    def decode(data, *args):
+        if b'"boom"' in data:
+            raise KeyError("a bug")
+        return original(data, *args)
+
+    monkeypatch.setattr(tap_module, "decode_agent_event", decode)
+    config = kinesis.config(stream)
+    output = run_tap(config)
+    assert [r["event_id"] for r in output.rows()] == ["e-1", "e-3"]
+    with open(config["dead_letter_path"]) as file:
+        letters = [json.loads(line) for line in file]
+    assert [letter["sequence_number"] for letter in letters] == [bad]
+    assert "KeyError" in letters[0]["reason"]
+    assert shard_positions(output.final_state)["shardId-000000000000"]["sequence_number"] == last
+    assert int(first) < int(bad)
+
+
+# -- state: the stream's identity, and `finished` only for closed shards ----------------------------
+def test_a_stream_deleted_and_created_again_is_read_from_its_start_with_a_warning(kinesis, caplog):
+    from connect_sim.kinesis.moto_server import create_stream
+
+    stream = kinesis.stream(shards=1)
+    for n in range(8):
+        kinesis.put_raw(stream, _agent_event(f"old-{n}"))
+    first = run_tap(kinesis.config(stream))
+    assert len(first.rows()) == 8
+    old_created = first.final_state["bookmarks"]["agent_events"].get("stream_created_at")
+
+    kinesis.client.delete_stream(StreamName=stream)
+    create_stream(kinesis.endpoint_url, stream, shards=1)
+    new = [f"new-{n}" for n in range(5)]
+    for event_id in new:
+        kinesis.put_raw(stream, _agent_event(event_id))
+    with caplog.at_level(logging.WARNING, logger="tap_connect_kinesis.reader"):
+        second = run_tap(kinesis.config(stream), state=first.final_state)
+
+    assert [r["event_id"] for r in second.rows()] == new, "all 5 events of the new stream"
+    new_created = second.final_state["bookmarks"]["agent_events"]["stream_created_at"]
+    assert old_created and new_created != old_created
+    warning = [r.getMessage() for r in caplog.records if "created again" in r.getMessage()]
+    assert len(warning) == 1 and stream in warning[0] and old_created in warning[0] and new_created in warning[0]
+
+
+def test_finished_is_trusted_only_for_a_shard_the_stream_lists_as_closed(kinesis, caplog):
+    stream = kinesis.stream(shards=1)
+    ids = [f"e-{n}" for n in range(6)]
+    sequences = [kinesis.put_raw(stream, _agent_event(event_id)) for event_id in ids]
+    # a state that says the (open) shard was read to its end after its second record
+    state = {"bookmarks": {"agent_events": {"kinesis_stream": stream, "shards": {
+        "shardId-000000000000": {"sequence_number": sequences[1], "finished": True}}}}}
+    with caplog.at_level(logging.WARNING, logger="tap_connect_kinesis.reader"):
+        output = run_tap(kinesis.config(stream), state=state)
+    assert [r["event_id"] for r in output.rows()] == ids[2:]
+    assert shard_positions(output.final_state)["shardId-000000000000"] == {
+        "sequence_number": sequences[-1], "finished": False}
+    assert "lists it as open" in caplog.text
+
+
+def test_a_state_written_before_the_stream_identity_was_kept_resumes_and_adopts_it(kinesis):
+    stream = kinesis.stream(shards=2)
+    world, _ = kinesis.simulate(stream, hours=0.5, agents=10)
+    old = run_tap(kinesis.config(stream)).final_state
+    for key in ("stream_arn", "stream_created_at"):  # what the tap wrote before this change
+        old["bookmarks"]["agent_events"].pop(key, None)
+    _, second = kinesis.simulate(stream, hours=0.5, world=world)
+
+    output = run_tap(kinesis.config(stream), state=old)
+    assert Counter(r["event_id"] for r in output.rows()) == Counter(event_ids(second)), "positions kept"
+    bookmark = output.final_state["bookmarks"]["agent_events"]
+    summary = kinesis.client.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
+    assert bookmark["stream_arn"] == summary["StreamARN"]
+    assert bookmark["stream_created_at"].endswith("Z")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import msgspec
@@ -204,3 +205,184 @@ def test_collected_at_has_the_format_of_the_arrival_timestamp():
     assert collected == "2026-11-25T21:40:56.123Z"
     row = _as_dict(decode_agent_event(json.dumps(hand_written_event()).encode(), "s", "1", None, collected))
     assert row["collected_at"] == collected
+
+
+# -- what a target could not load: dead-lettered, or (an optional time) its column left null --------
+def _event() -> dict:
+    return copy.deepcopy(hand_written_event())  # CONTACT is shared: the tests change their copies
+
+
+def _decode(document: dict | bytes, notes: list[str] | None = None) -> dict:
+    data = document if isinstance(document, bytes) else json.dumps(document).encode()
+    if notes is None:
+        return _as_dict(decode_agent_event(data, "s", "1", None, COLLECTED))
+    return _as_dict(decode_agent_event(data, "s", "1", None, COLLECTED, notes))
+
+
+def _rejected(document: dict | bytes) -> str:
+    data = document if isinstance(document, bytes) else json.dumps(document).encode()
+    with pytest.raises(NotAnEvent) as caught:
+        decode_agent_event(data, "s", "1", None, COLLECTED)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("value", [
+    "not-a-date",
+    "99999-01-01T00:00:00Z",  # Postgres takes it, SQL Server's datetime does not
+    "2026-13-45T99:99:99Z",
+    "2026-02-30T08:05:00.000Z",  # no such day (DatetimeFieldOverflow in Postgres)
+    "1899-12-31T23:59:59.999Z",
+    "2200-12-31T23:00:00-05:00",  # 2201 in UTC
+    "1700000000",
+    "",
+    "2026-11-02T08:05:00",  # no UTC offset: which time is it?
+    "2026-11-02",
+    "2026-W45-1T08:05:00.000Z",  # an ISO week date that Python parses and the targets do not
+])
+def test_an_event_whose_time_is_not_a_time_is_dead_lettered(value):
+    assert "EventTimestamp" in _rejected({**_event(), "EventTimestamp": value})
+
+
+def test_the_years_1900_to_2200_load_and_no_others():
+    for value, written in (("1900-01-01T00:00:00.000Z", "1900-01-01T00:00:00.000Z"),
+                           ("2200-12-31T23:59:59.999Z", "2200-12-31T23:59:59.999Z"),
+                           ("1900-01-01T01:00:00+01:00", "1900-01-01T00:00:00.000Z")):
+        assert _decode({**_event(), "EventTimestamp": value})["event_timestamp"] == written
+    for value in ("1899-12-31T23:59:59.999Z", "2201-01-01T00:00:00.000Z", "1900-01-01T00:30:00+01:00"):
+        assert "EventTimestamp" in _rejected({**_event(), "EventTimestamp": value})
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("2026-11-02T08:05:00Z", "2026-11-02T08:05:00.000Z"),  # contact trace records' form
+    ("2026-11-02T09:35:00.049+01:30", "2026-11-02T08:05:00.049Z"),
+    ("2026-11-02T03:05:00.049-05:00", "2026-11-02T08:05:00.049Z"),
+    ("2026-11-02 08:05:00.123456789Z", "2026-11-02T08:05:00.123Z"),
+    ("2026-11-02T08:05:00.1Z", "2026-11-02T08:05:00.100Z"),
+])
+def test_times_are_written_in_utc_with_milliseconds(value, written):
+    """A target given 09:35+01:30 in a timestamp column (no time zone) would keep 09:35."""
+    document = _event()
+    document["EventTimestamp"] = value
+    document["CurrentAgentSnapshot"]["AgentStatus"]["StartTimestamp"] = value
+    document["CurrentAgentSnapshot"]["NextAgentStatus"]["EnqueueTimestamp"] = value
+    row = _decode(document)
+    assert row["event_timestamp"] == row["agent_status_start_timestamp"] == written
+    assert row["next_agent_status_enqueued_timestamp"] == written
+
+
+@pytest.mark.parametrize(("path", "column"), [
+    (("AgentStatus", "StartTimestamp"), "agent_status_start_timestamp"),
+    (("NextAgentStatus", "EnqueueTimestamp"), "next_agent_status_enqueued_timestamp"),
+])
+@pytest.mark.parametrize("value", ["not-a-date", "2026-13-45T99:99:99Z", "99999-01-01T00:00:00Z"])
+def test_a_bad_optional_time_leaves_its_column_null_and_keeps_the_event(path, column, value):
+    """Optional, with a documented fallback (a missing StartTimestamp: the period starts at
+    EventTimestamp): the event is kept, the column is null, and the tap says so."""
+    document = _event()
+    document["CurrentAgentSnapshot"][path[0]][path[1]] = value
+    notes: list[str] = []
+    row = _decode(document, notes)
+    assert row[column] is None
+    assert row["event_id"] == "e-1" and row["event_timestamp"] == "2026-11-02T08:05:00.000Z"
+    assert len(notes) == 1 and path[1] in notes[0] and "left null" in notes[0]
+    assert row["current_snapshot"]["AgentStatus"]["Name"] == "Available"  # the JSON stays as written
+
+
+def _with_nul(document: dict, where: str) -> dict:
+    nul = "Ada\u0000"
+    if where == "EventId":
+        document["EventId"] = "e-\u0000"
+    elif where == "AgentStatus.Name":
+        document["CurrentAgentSnapshot"]["AgentStatus"]["Name"] = nul
+    elif where == "FirstName":
+        document["CurrentAgentSnapshot"]["Configuration"]["FirstName"] = nul
+    elif where == "Contacts":
+        document["CurrentAgentSnapshot"]["Contacts"][0]["Queue"]["Name"] = nul
+    elif where == "PreviousAgentSnapshot":
+        document["PreviousAgentSnapshot"]["Configuration"]["AgentHierarchyGroups"]["Level1"]["Name"] = nul
+    elif where == "a key":
+        document["CurrentAgentSnapshot"]["Configuration"][nul] = 1
+    return document
+
+
+@pytest.mark.parametrize("where", ["EventId", "AgentStatus.Name", "FirstName", "Contacts",
+                                   "PreviousAgentSnapshot", "a key"])
+def test_a_nul_character_anywhere_dead_letters_the_event(where):
+    """Postgres stores NUL neither in text nor in jsonb ("unsupported Unicode escape
+    sequence"): the whole batch would fail."""
+    assert "NUL" in _rejected(_with_nul(_event(), where))
+    # an escaped backslash followed by "u0000" is no NUL: the event loads
+    document = _event()
+    document["CurrentAgentSnapshot"]["Configuration"]["FirstName"] = "Ada\\u0000"
+    assert _decode(document)["agent_first_name"] == "Ada\\u0000"
+
+
+def test_invalid_utf8_inside_a_snapshot_is_dead_lettered():
+    """msgspec copies the snapshots as raw JSON without checking their text: the target
+    would fail to read the whole batch file."""
+    data = json.dumps(_event()).encode().replace(b'"Leeds"', b'"Le\xffds"')
+    assert "not UTF-8" in _rejected(data)
+
+
+def test_json_nested_too_deeply_is_dead_lettered_not_a_crash():
+    document = _event()
+    data = json.dumps(document).encode().replace(b'"Proficiencies": []',
+                                                 b'"Proficiencies": ' + b"[" * 100_000 + b"]" * 100_000)
+    assert "nested too deeply" in _rejected(data)
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"EventId": "e" * 256}, "EventId"),
+    ({"EventId": "é" * 128}, "EventId"),  # 256 bytes of UTF-8
+    ({"EventId": ""}, "EventId"),
+    ({"AgentARN": f"{INSTANCE}/agent/{'a' * 1024}"}, "AgentARN"),
+    ({"PreviousAgentSnapshot": "Available"}, "PreviousAgentSnapshot"),
+    ({"PreviousAgentSnapshot": [1, 2]}, "PreviousAgentSnapshot"),
+])
+def test_keys_arns_and_snapshots_out_of_bounds_are_dead_lettered(change, reason):
+    assert reason in _rejected({**_event(), **change})
+    # at the bound, it loads
+    assert _decode({**_event(), "EventId": "é" * 127 + "e"})["event_id"] == "é" * 127 + "e"
+
+
+def test_a_record_over_one_mib_is_dead_lettered():
+    document = _event()
+    document["CurrentAgentSnapshot"]["Configuration"]["LastName"] = "x" * (2**20)
+    assert "more than the 1,048,576" in _rejected(document)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("StateStartTimestamp", "not-a-date"),
+    ("ConnectedToAgentTimestamp", "2026-02-30T08:04:10.000Z"),
+    ("QueueTimestamp", "99999-01-01T00:00:00Z"),
+    ("StateStartTimestamp", "2026-11-02T08:04:10.1234567Z"),  # kept as written: more than microseconds
+    ("StateStartTimestamp", 1762070650),
+])
+def test_a_contact_whose_time_is_not_a_time_dead_letters_the_event(field, value):
+    """The contacts column keeps Connect's JSON and the transform casts these times: one that
+    is not a time would stop every dbt run."""
+    document = _event()
+    document["CurrentAgentSnapshot"]["Contacts"][0][field] = value
+    assert "Contacts" in _rejected(document)
+
+
+@pytest.mark.parametrize("contacts", [{"ContactId": "c-1"}, "c-1", [1], [[CONTACT]]])
+def test_contacts_that_are_not_a_list_of_objects_dead_letter_the_event(contacts):
+    document = _event()
+    document["CurrentAgentSnapshot"]["Contacts"] = contacts
+    assert "Contacts" in _rejected(document)
+
+
+def test_a_contact_record_follows_the_same_rules():
+    record = {"ContactId": "c-1", "InstanceARN": INSTANCE, "InitiationTimestamp": "2026-11-02T09:10:00+01:00",
+              "LastUpdateTimestamp": "2026-13-45T99:99:99Z", "DisconnectTimestamp": "not-a-date",
+              "Queue": {"Name": "Sales"}}
+    notes: list[str] = []
+    row = _as_dict(decode_contact_record(json.dumps(record).encode(), "s", "1", None, COLLECTED, notes))
+    assert row["initiation_timestamp"] == "2026-11-02T08:10:00.000Z"
+    assert row["last_update_timestamp"] is None and row["disconnect_timestamp"] is None
+    assert len(notes) == 2
+    for bad in ({**record, "ContactId": "c" * 256}, {**record, "Queue": "Sales"},
+                {**record, "Channel": "VOICE\u0000"}, {**record, "ContactId": ""}):
+        with pytest.raises(NotAnEvent):
+            decode_contact_record(json.dumps(bad).encode(), "s", "1", None, COLLECTED)

@@ -48,6 +48,17 @@ def test_the_collector_runs_for_ever_and_stops_gracefully():
     assert adherence["healthcheck"]["test"][:3] == ["CMD", "wfm-healthcheck", health_file]
 
 
+def test_the_collector_restarts_a_failed_run_itself_under_its_run_lock():
+    """docker/graceful.py: the run lock is on (not WFM_RUN_LOCK=off), a failed run is started
+    again in the container (WFM_RUN_RESTARTS), and nothing forces Meltano past its check."""
+    adherence = compose()["services"]["adherence"]
+    env = adherence["environment"]
+    assert int(env["WFM_RUN_RESTARTS"]) >= 1
+    assert env.get("WFM_RUN_LOCK", "on") != "off"
+    assert "MELTANO_RUN_FORCE" not in env and "--force" not in adherence["command"]
+    assert "scale" not in adherence and "replicas" not in adherence.get("deploy", {})
+
+
 def test_the_history_schedule_follows_meltano_yml():
     # meltano.yml: "6-59/15 * * * *" → every 900 s, 360 s past each quarter-hour.
     history = compose()["services"]["history"]

@@ -90,7 +90,7 @@ def test_the_scripts_it_copies_exist():
             for source in args.split()[:-1]:
                 assert (ROOT / source).is_file(), source
     copied = " ".join(args for keyword, args in instructions() if keyword == "COPY")
-    for script in ("entrypoint.sh", "healthcheck.sh", "every.sh", "systemdb.py", "graceful.py"):
+    for script in ("entrypoint.sh", "healthcheck.sh", "every.sh", "systemdb.py", "graceful.py", "runlock.py"):
         assert f"docker/{script}" in copied
 
 

@@ -79,6 +79,39 @@ def test_meltano_keeps_runs_and_state_in_its_schema_of_the_warehouse(postgres_da
         assert public == 0
 
 
+@pytest.mark.parametrize("schema", ['wfm "ops" state', "Meltano System", "back\\slash"])
+def test_any_schema_name_is_created_and_is_where_meltano_lands(postgres_database, schema):
+    """WFM_MELTANO_SCHEMA with a quote, a space, upper case or a backslash: the schema made
+    is exactly that name, and a connection with the printed URI (Meltano's) works in it."""
+    import sqlalchemy as sa
+
+    env = {
+        **os.environ,
+        "WFM_PG_HOST": postgres_database.host, "WFM_PG_PORT": str(postgres_database.port),
+        "WFM_PG_USER": postgres_database.user, "WFM_PG_DBNAME": postgres_database.database,
+        "WFM_MELTANO_SCHEMA": schema,
+    }
+    env.pop("MELTANO_DATABASE_URI", None)
+    made = subprocess.run([sys.executable, str(DOCKER / "systemdb.py")], env=env, check=True,
+                          capture_output=True, text=True)
+    assert "could not" not in made.stderr, made.stderr
+    uri = made.stdout.strip()
+    assert systemdb.search_path_schema(uri) == schema
+    with postgres_database.connect() as conn:
+        assert conn.execute("select nspname from pg_namespace where nspname = %s", (schema,)).fetchone()
+    engine = sa.create_engine(uri)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("select current_schema()")).scalar() == schema
+            conn.execute(sa.text("create table runs_probe (id int)"))
+            conn.commit()
+    finally:
+        engine.dispose()
+    with postgres_database.connect() as conn:
+        assert conn.execute("select 1 from information_schema.tables where table_schema = %s "
+                            "and table_name = 'runs_probe'", (schema,)).fetchone()
+
+
 def _healthcheck(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["sh", str(DOCKER / "healthcheck.sh"), *args], capture_output=True, text=True)
 

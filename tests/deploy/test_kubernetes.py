@@ -139,6 +139,18 @@ def test_the_collector_stops_gracefully_and_has_a_liveness_probe_on_its_health_f
     assert liveness["periodSeconds"] * liveness["failureThreshold"] >= 60
 
 
+def test_the_collector_restarts_a_failed_run_itself_under_its_run_lock():
+    """docker/graceful.py: the run lock is on, a failed run is started again in the container
+    (no kubelet back-off), nothing forces Meltano past its check, one replica."""
+    collector = by_name("wfm-adherence")
+    (container,) = pod_spec(collector)["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert int(env["WFM_RUN_RESTARTS"]) >= 1
+    assert env.get("WFM_RUN_LOCK", "on") != "off"
+    assert "MELTANO_RUN_FORCE" not in env and "--force" not in container["args"]
+    assert collector["spec"]["replicas"] == 1
+
+
 def test_the_adherence_marts_run_once_a_minute_in_one_warm_loop():
     marts = by_name("wfm-adherence-marts")
     assert marts["spec"]["replicas"] == 1

@@ -42,13 +42,17 @@ class _RoleCredentials(RefreshableCredentials):
 
 class AwsSession:
     """Makes clients for one run, paced by budgets shared by all of them: `operation_rates`
-    per API operation (`default_operation_rate` for operations not named; None: unpaced)."""
+    per API operation (`default_operation_rate` for operations not named; None: unpaced).
+    `client_options` (botocore Config options: timeouts, retries) apply to every client, the
+    role assumption's included (wfm-pipeline doctor: short timeouts, few attempts)."""
 
     def __init__(self, settings: AwsSettings, user_agent: str = "amazon-connect-wfm",
                  operation_rates: Mapping[str, Rate | None] | None = None,
-                 default_operation_rate: Rate | None = None) -> None:
+                 default_operation_rate: Rate | None = None,
+                 client_options: Mapping[str, Any] | None = None) -> None:
         self.settings = settings
         self._user_agent = user_agent
+        self._client_options = dict(client_options or {})
         self.operation_limiter = (
             OperationRateLimiter(operation_rates or {}, default_operation_rate)
             if operation_rates or default_operation_rate else None
@@ -89,6 +93,7 @@ class AwsSession:
         proxy = self.settings.proxy_url()
         if proxy:
             options["proxies"] = {"http": proxy, "https": proxy}
+        options.update(self._client_options)
         options.update(overrides)
         return Config(**options)
 
