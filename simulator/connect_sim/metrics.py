@@ -35,7 +35,10 @@ queue wait. `contacts_answered` (queued, then answered by an agent) is the denom
 of AVG_QUEUE_ANSWER_TIME (docs/aws-sources.md §8, QUEUE_ANSWER_TIME).
 
 Simplification: AGENT_NON_RESPONSE (`contacts_missed`) and the connecting time go with the
-contact record too, although AWS counts agent activity when it happened (§9).
+contact record too (to the agent who took the contact), although AWS counts agent activity
+when it happened (§9). The agent-activity-driven time metrics (online, idle, on contact,
+non-productive, error status) are split by when it happened (`agent_activity.py`); they are
+fields of Figures too, so one response row holds both kinds.
 """
 
 from __future__ import annotations
@@ -72,6 +75,12 @@ class Figures:
     # queue waits (ms) of answered and of abandoned contacts, for thresholds asked later
     answer_waits_ms: list[int] = field(default_factory=list)
     abandon_waits_ms: list[int] = field(default_factory=list)
+    # agent-activity-driven time (agent_activity.py), by when it happened
+    online_ms: int = 0
+    idle_ms: int = 0
+    contact_ms: int = 0
+    non_productive_ms: int = 0
+    error_status_ms: int = 0
 
     def merge(self, other: Figures) -> None:
         """Add `other` in: counts and sums add, the maximum stays the maximum, waits join."""
@@ -125,6 +134,7 @@ SUMMED_FIELDS = (
     "contacts_handled_outbound", "contacts_answered", "contacts_abandoned",
     "contacts_transferred_out", "contacts_put_on_hold", "contacts_missed", "handle_ms", "talk_ms",
     "hold_ms", "acw_ms", "connecting_ms", "queue_answer_ms", "abandon_ms",
+    "online_ms", "idle_ms", "contact_ms", "non_productive_ms", "error_status_ms",
 )
 
 

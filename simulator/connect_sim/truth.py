@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from .metrics import Figures, figures_by_interval
+from .agent_activity import attribute_activity
+from .metrics import Figures, attribute, figures_by_interval, fixed_intervals
 from .model import ScheduledActivity, StatePeriod
 from .world import World
 
@@ -97,6 +98,38 @@ def _row(instance_id, key, interval_ms, f: Figures, thresholds) -> dict:
     for threshold in thresholds:
         row[f"contacts_answered_in_{threshold}s"] = f.answered_within(threshold)
     return row
+
+
+def agent_activity(world: World, instance_id: str, start_ms: int, end_ms: int,
+                   interval_minutes: int = 15) -> list[dict]:
+    """One row per agent × interval in which the agent was logged in or had a contact
+    figure, with what GetMetricDataV2 grouped by AGENT gives once final: the
+    agent-activity-driven seconds split by when they happened (`agent_activity.py`:
+    `online_seconds`, `idle_seconds`, `on_contact_seconds`, `non_productive_seconds`,
+    `error_status_seconds`), and by the contact record's disconnect
+    (`after_contact_work_seconds`, SUM_AFTER_CONTACT_WORK_TIME; `agent_non_response`, which
+    the simulator counts with the record, see metrics.py). Intervals must be whole."""
+    interval_ms = interval_minutes * 60 * MS
+    if start_ms % interval_ms or end_ms % interval_ms:
+        raise ValueError("start and end must fall on interval boundaries")
+    world.sync()
+    bounds = [(t, t + interval_ms) for t in range(start_ms, end_ms, interval_ms)]
+    figures = attribute_activity(world.agent_activity(instance_id, start_ms, end_ms),
+                                 lambda user_id, _t: user_id, bounds)
+    records = attribute(world.segments_for_window(instance_id, start_ms, end_ms),
+                        lambda seg: seg.agent_user_id, fixed_intervals(interval_ms, start_ms, end_ms),
+                        world.visible_ms, as_of_ms=None)
+    for key, record in records.items():
+        figures.setdefault(key, Figures()).merge(record)
+    return [
+        {"instance_id": instance_id, "agent_id": user_id, "interval_start": iso(t),
+         "interval_end": iso(t + interval_ms),
+         "online_seconds": f.online_ms / MS, "idle_seconds": f.idle_ms / MS,
+         "on_contact_seconds": f.contact_ms / MS, "non_productive_seconds": f.non_productive_ms / MS,
+         "error_status_seconds": f.error_status_ms / MS, "after_contact_work_seconds": f.acw_ms / MS,
+         "agent_non_response": f.contacts_missed}
+        for (user_id, t), f in sorted(figures.items(), key=lambda item: (item[0][1], item[0][0]))
+    ]
 
 
 def state_timeline(world: World, instance_id: str, start_ms: int, end_ms: int,

@@ -33,7 +33,7 @@ log = logging.getLogger("tap-amazon-connect")
 
 THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling",
                               "LimitExceededException"})
-MAX_FILTER_VALUES = 100  # queues per metric request (V1 and V2)
+MAX_FILTER_VALUES = 100  # resource ids (queues, routing profiles) per metric request (V1 and V2)
 EXTRA_THROTTLE_ROUNDS = 6
 MAX_THROTTLE_PAUSE_S = 60.0
 # ListInstances and DescribeInstance also show instances being created or whose creation
@@ -78,13 +78,14 @@ def queue_id_of(value: str) -> str:
 class ConnectClient:
     """Every Connect call of one run goes through here (one client, paced per operation)."""
 
-    def __init__(self, config: Mapping[str, Any], sleep=time.sleep) -> None:
+    def __init__(self, config: Mapping[str, Any], sleep=time.sleep,
+                 client_options: Mapping[str, Any] | None = None) -> None:
         self.config = config
         self.settings = AwsSettings.from_config(config)
         rates, every_other = quotas.client_rates(Options.from_config(config).api_quotas)
         self.session = AwsSession(
             self.settings, user_agent=f"tap-amazon-connect/{__version__}",
-            operation_rates=rates, default_operation_rate=every_other,
+            operation_rates=rates, default_operation_rate=every_other, client_options=client_options,
         )
         self._client = None
         self._sleep = sleep
@@ -92,6 +93,7 @@ class ConnectClient:
         self._lock = threading.Lock()
         self._listed: list[Instance] | None = None
         self._queues: dict[str, list[Queue]] = {}
+        self._routing_profiles: dict[str, list[str]] = {}
 
     @property
     def client(self):
@@ -192,20 +194,32 @@ class ConnectClient:
         return self._queues[instance_id]
 
     # -- metrics ------------------------------------------------------------------------------
-    def metric_rows_v2(self, instance: Instance, queue_ids: Sequence[str], channels: Sequence[str],
+    def metric_rows_v2(self, instance: Instance, resource_key: str, resource_ids: Sequence[str],
                        start: datetime, end: datetime, interval_minutes: int,
-                       thresholds: Sequence[int]) -> Iterator[dict[str, Any]]:
-        """GetMetricDataV2 results (grouped by queue and channel, one per interval with traffic)."""
-        metrics = metric_specs.v2_request_metrics(thresholds)
-        for batch in batches(queue_ids, MAX_FILTER_VALUES):
+                       metrics: Sequence[Mapping[str, Any]], groupings: Sequence[str],
+                       channels: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+        """GetMetricDataV2 results for [start, end) (under 3 days: windows.v2_windows), one per
+        group and interval with data: one request per 100 ids of the resource filter
+        (`resource_key` QUEUE, ROUTING_PROFILE or AGENT: a request needs one, and takes at
+        most 100 filter values), every page followed. `channels`: a CHANNEL filter as well
+        (channel values do not count toward the 100). Every V2 stream reads through here."""
+        also = [{"FilterKey": "CHANNEL", "FilterValues": list(channels)}] if channels else []
+        for batch in batches(resource_ids, MAX_FILTER_VALUES):
             yield from self.paginate(
                 "GetMetricDataV2", "MetricResults",
                 ResourceArn=instance.arn, StartTime=start, EndTime=end,
                 Interval={"TimeZone": "UTC", "IntervalPeriod": INTERVAL_PERIODS[interval_minutes]},
-                Filters=[{"FilterKey": "QUEUE", "FilterValues": list(batch)},
-                         {"FilterKey": "CHANNEL", "FilterValues": list(channels)}],
-                Groupings=["QUEUE", "CHANNEL"], Metrics=metrics, MaxResults=100,
+                Filters=[{"FilterKey": resource_key, "FilterValues": list(batch)}, *also],
+                Groupings=list(groupings), Metrics=list(metrics), MaxResults=100,
             )
+
+    def routing_profile_ids(self, instance_id: str) -> list[str]:
+        """Every routing profile of the instance (ListRoutingProfiles, cached for the run)."""
+        if instance_id not in self._routing_profiles:
+            self._routing_profiles[instance_id] = sorted(
+                p["Id"] for p in self.paginate("ListRoutingProfiles", "RoutingProfileSummaryList",
+                                               InstanceId=instance_id, MaxResults=1000))
+        return self._routing_profiles[instance_id]
 
     def metric_rows_v1(self, instance: Instance, queue_ids: Sequence[str], channels: Sequence[str],
                        start: datetime, end: datetime) -> Iterator[dict[str, Any]]:

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from wfm_aws import ConfigError
+
 from .quotas import EVERY_OTHER, OPERATIONS
-from .windows import INTERVAL_PERIODS, V1_MARGIN, V1_REACH, V2_REACH, parse_datetime
+from .windows import INTERVAL_PERIODS, V1_MARGIN, V1_REACH, V2_REACH, ceil_to, parse_datetime
 
 CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL")
 DEFAULT_CHANNELS = ("VOICE", "CHAT", "TASK")
@@ -18,9 +20,12 @@ DEFAULT_CHANNELS = ("VOICE", "CHAT", "TASK")
 V1_AND_CURRENT_CHANNELS = ("VOICE", "CHAT", "TASK")
 QUEUE_TYPES = ("STANDARD", "AGENT")
 DEFAULT_START = timedelta(days=30)
+# agent_activity_metrics' first run reads back this far by default: the reconciliation looks
+# at the last day, and a 30-day backfill at 5,000 agents would be ~48,000 requests.
+DEFAULT_AGENT_ACTIVITY_BACKFILL_HOURS = 24
 
 
-class OptionsError(ValueError):
+class OptionsError(ConfigError):
     """A setting that cannot work; the message says which and why."""
 
 
@@ -35,6 +40,7 @@ class Options:
     thresholds: tuple[int, ...]
     start_date: datetime | None  # None: the default reach (30 days for v2, 24 h for v1)
     api_quotas: Mapping[str, float]  # operation or "*" -> requests per second (0: unpaced)
+    agent_activity_backfill_hours: int = DEFAULT_AGENT_ACTIVITY_BACKFILL_HOURS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Options:
@@ -58,10 +64,15 @@ class Options:
         thresholds = tuple(int(t) for t in (config.get("service_level_thresholds_seconds") or (20,)))
         if not thresholds or any(not 1 <= t <= 604_800 for t in thresholds) or len(thresholds) > 10:
             raise OptionsError("service_level_thresholds_seconds: 1 to 10 whole seconds, each 1..604800")
-        start = parse_datetime(config["start_date"]) if config.get("start_date") else None
+        start = _start_date(config.get("start_date"))
+        backfill = config.get("agent_activity_backfill_hours")
+        backfill = DEFAULT_AGENT_ACTIVITY_BACKFILL_HOURS if backfill is None else int(backfill)
+        if not 1 <= backfill <= V2_REACH.days * 24:
+            raise OptionsError(f"agent_activity_backfill_hours must be 1 to {V2_REACH.days * 24} "
+                               f"(GetMetricDataV2 keeps about 3 months), not {backfill}")
         options = cls(api, interval, lookback, settle, tuple(dict.fromkeys(channels)),
                       tuple(dict.fromkeys(types)), tuple(dict.fromkeys(thresholds)), start,
-                      _api_quotas(config))
+                      _api_quotas(config), backfill)
         return options
 
     @property
@@ -115,10 +126,30 @@ class Options:
                 "about 3 months of history. Use a later start_date."
             )
 
+    def future_start_warning(self, now: datetime) -> str | None:
+        """A start_date still to come: the tap runs, but reads nothing until then."""
+        if self.start_date is None or self.start_date <= now:
+            return None
+        first_end = ceil_to(self.start_date, self.interval_minutes) + timedelta(minutes=self.interval_minutes)
+        readable = first_end + timedelta(minutes=self.settle_minutes)
+        return (f"start_date {self.start_date.isoformat()} is in the future: no interval can be read until "
+                f"{readable.isoformat()} (its first interval closes, plus settle_minutes); for history, "
+                "set a start_date in the past")
+
     def default_start(self, now: datetime) -> datetime:
         if self.start_date is not None:
             return self.start_date
         return now - (self.reach if self.metrics_api == "v1" else DEFAULT_START)
+
+
+def _start_date(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parse_datetime(value)
+    except (TypeError, ValueError):
+        raise OptionsError(f"start_date must be an ISO 8601 date or date-time like 2026-01-31T00:00:00Z, "
+                           f"not {value!r}") from None
 
 
 def _api_quotas(config: Mapping[str, Any]) -> dict[str, float]:

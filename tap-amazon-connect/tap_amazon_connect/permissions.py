@@ -12,6 +12,7 @@
 | queue_interval_metrics | connect:GetMetricDataV2 (v2) or connect:GetMetricData (v1) |
 | queue_current_metrics | connect:GetCurrentMetricData |
 | agent_interval_metrics (optional) | connect:GetMetricDataV2 (whatever metrics_api says) |
+| agent_activity_metrics (optional) | connect:ListRoutingProfiles, connect:GetMetricDataV2 (whatever metrics_api says) |
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ STREAM_ACTIONS = {
     "queue_interval_metrics": ["ListQueues", "<historical>"],
     "queue_current_metrics": ["ListQueues", "GetCurrentMetricData"],
     "agent_interval_metrics": ["ListQueues", "GetMetricDataV2"],
+    "agent_activity_metrics": ["ListRoutingProfiles", "GetMetricDataV2"],
 }
 
 

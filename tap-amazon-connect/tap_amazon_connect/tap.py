@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
 import click
-from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 
-from wfm_aws import AwsConfigError
+from wfm_aws import AwsSettings
 from wfm_aws.singer_config import aws_properties
+from wfm_aws.tap_cli import WfmTap
 
 from . import clock
 from .client import ConnectClient
-from .options import CHANNELS, Options, OptionsError
+from .options import CHANNELS, Options
 from .permissions import check_permissions
 from .streams import STREAM_TYPES
 
 S, I, N = th.StringType, th.IntegerType, th.NumberType  # noqa: E741
 
 
-class TapAmazonConnect(Tap):
+class TapAmazonConnect(WfmTap):
     """Amazon Connect: configuration, users, historical and current queue metrics."""
 
     name = "tap-amazon-connect"
+    retired_settings = frozenset({"max_requests_per_second"})  # Options names its replacement
 
     config_jsonschema = th.PropertiesList(
         *aws_properties("Connect"),
@@ -51,6 +52,9 @@ class TapAmazonConnect(Tap):
                     description="Channels read (VOICE, CHAT, TASK, EMAIL; EMAIL from GetMetricDataV2 only)"),
         th.Property("service_level_thresholds_seconds", th.ArrayType(I), default=[20],
                     description="Answered-within thresholds; the first fills contacts_answered_in_threshold"),
+        th.Property("agent_activity_backfill_hours", I, default=24,
+                    description="How far back the first run of agent_activity_metrics (optional stream) reads, "
+                                "in hours (1-2160; not before start_date)"),
         th.Property("api_quotas", th.ObjectType(additional_properties=N),
                     description="Connect's requests-per-second quota per operation in your account, e.g. "
                                 '{"ListUsers": 10}; "*": every operation not named; 0: no client-side limit. '
@@ -58,26 +62,28 @@ class TapAmazonConnect(Tap):
                                 "5/s, every other 2/s). The tap paces a little under each"),
     ).to_dict()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if kwargs.get("validate_config", True):
-            try:
-                self.connect.settings  # noqa: B018
-                bookmarks = (self.state or {}).get("bookmarks", {}).get("queue_interval_metrics")
-                if not bookmarks:  # a first run: start_date must be within the API's reach
-                    self.options.check_reach(clock.now())
-            except (OptionsError, AwsConfigError) as error:
-                raise ConfigValidationError(str(error), errors=[str(error)]) from error
-            for note in self.options.notes():
-                self.logger.info(note)
+    def check_run(self) -> None:
+        now = clock.now()
+        bookmarks = (self.state or {}).get("bookmarks", {}).get("queue_interval_metrics")
+        if not bookmarks:  # a first run: start_date must be within the API's reach
+            self.options.check_reach(now)
+        warning = self.options.future_start_warning(now)
+        if warning:
+            self.logger.warning(warning)
+        for note in self.options.notes():
+            self.logger.info(note)
 
-    def sync_all(self) -> None:
-        # A setting found wrong only mid-run (an instance of instance_ids not ACTIVE, a new
-        # instance's start_date out of reach) is one clear line, like one found up front.
-        try:
-            super().sync_all()
-        except OptionsError as error:
-            raise ConfigValidationError(str(error), errors=[str(error)]) from error
+    @classmethod
+    def check_settings(cls, config: Mapping[str, Any]) -> None:
+        AwsSettings.from_config(config)
+        Options.from_config(config)
+
+    def check_before_sync(self) -> None:
+        # Credentials (and the role) and the instances, before any stream: a missing
+        # credential, a denied ListInstances or an instance of instance_ids that is not
+        # ACTIVE is one line, not a stream failing. (Mid-run, a new instance's start_date out
+        # of reach is one line too: WfmTap.sync_all.)
+        self.connect.instances()
 
     @cached_property
     def options(self) -> Options:
@@ -107,7 +113,7 @@ class TapAmazonConnect(Tap):
             ctx.exit(1)
         tap.logger.info("Permission check passed for %s", ", ".join(selected))
         # Then the SDK's connection test (one record per stream), on the selected streams only:
-        # the SDK's own would force agent_interval_metrics (not selected by default) in too.
+        # the SDK's own would force the optional agent streams (not selected by default) in too.
         tap.run_sync_dry_run(dry_run_record_limit=1, streams=[tap.streams[name] for name in selected])
         ctx.exit()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..agent_activity import AgentPiece
 from ..config import WorldConfig
 from ..faults import FaultPlan
 from ..model import ContactSegment, Directory
@@ -27,6 +28,9 @@ class WorldView(Protocol):
                             end_ms: int) -> list[ContactSegment]: ...
 
     def visible_ms(self, segment: ContactSegment) -> int | None: ...
+
+    def agent_activity(self, instance_id: str, start_ms: int, end_ms: int,
+                       as_of_ms: int | None = None) -> list[AgentPiece]: ...
 
     def live(self, instance_id: str) -> LiveView: ...
 

@@ -1,4 +1,5 @@
-"""A contact segment's value for a filter key or grouping, and the ARN beside it.
+"""A contact segment's value for a filter key or grouping, and the ARN beside it; and an
+agent's, at a moment, for the agent-activity metrics (agent_activity.py).
 
 QUEUE, CHANNEL and INITIATION_METHOD belong to the segment. ROUTING_PROFILE, AGENT and
 AGENT_HIERARCHY_LEVEL_* are those of the agent who took the contact, with the agent's
@@ -46,6 +47,27 @@ class SegmentDimensions:
             version = self._agent_version(segment)
             return self._group_at_level(version.hierarchy_group_id, _LEVEL_OF_KEY[key]) if version else None
         return None
+
+    def agent_value(self, key: str, user_id: str, t_ms: int) -> str | None:
+        """An agent's value at a moment for AGENT, ROUTING_PROFILE and
+        AGENT_HIERARCHY_LEVEL_* (its configuration then); None for any other key (an
+        agent's time has no queue or channel)."""
+        if key == "AGENT":
+            return user_id if user_id in self._users else None
+        if key != "ROUTING_PROFILE" and key not in _LEVEL_OF_KEY:
+            return None
+        user = self._users.get(user_id)
+        if user is None:
+            return None
+        version = user.version_at(t_ms)
+        if key == "ROUTING_PROFILE":
+            return version.routing_profile_id
+        return self._group_at_level(version.hierarchy_group_id, _LEVEL_OF_KEY[key])
+
+    def version_changes(self, user_id: str) -> list[int]:
+        """When the agent's configuration changed (its value for a key may change there)."""
+        user = self._users.get(user_id)
+        return [v.effective_ms for v in user.versions[1:]] if user else []
 
     def arn(self, key: str, value: str) -> str | None:
         """The ARN Connect reports next to a resource dimension (e.g. QUEUE_ARN)."""

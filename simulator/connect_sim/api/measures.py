@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..agent_activity import ACTIVITY_METRICS
 from ..metrics import Figures
 
 
@@ -114,6 +115,8 @@ MEASURES: dict[str, Measure] = {
     "AVG_HOLD_TIME": _average_seconds(("hold_ms",), "contacts_put_on_hold"),
     "AVG_HOLD_TIME_ALL_CONTACTS": _average_seconds(("hold_ms",), "contacts_handled"),
     "AVG_ABANDON_TIME": _average_seconds(("abandon_ms",), "contacts_abandoned"),
+    # agent-activity-driven time (agent_activity.py): by when it happened, per agent
+    **{name: _sum_seconds(field) for name, field in ACTIVITY_METRICS.items()},
 }
 
 THRESHOLD_MEASURES = frozenset({"SUM_CONTACTS_ANSWERED_IN_X", "SUM_CONTACTS_ABANDONED_IN_X",

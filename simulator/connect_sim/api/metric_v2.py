@@ -1,8 +1,15 @@
 """GetMetricDataV2: rows per group and reporting interval.
 
 A row exists only for a group with at least one contact counted in the interval — enqueued
-in it, or ended in it (metrics.py's attribution) — as Connect omits empty intervals (the
-tap densifies). Groupings QUEUE, CHANNEL, INITIATION_METHOD,
+in it, or ended in it (metrics.py's attribution) — or, when the request asks for an
+agent-activity metric (SUM_ONLINE_TIME_AGENT, SUM_IDLE_TIME_AGENT, SUM_CONTACT_TIME_AGENT,
+SUM_NON_PRODUCTIVE_TIME_AGENT, SUM_ERROR_STATUS_TIME_AGENT: agent_activity.py), with an
+agent of the group logged in during the interval, as Connect omits empty intervals (the tap
+densifies). Contact figures go to the agent who took the contact, with its configuration
+then; activity time to the agent's configuration at the moment (a routing profile changed
+mid-interval splits the agent's time between the two). Activity metrics take the AGENT,
+ROUTING_PROFILE and hierarchy groupings and filters only (botocore's "Valid groupings and
+filters", checked for every metric). Groupings QUEUE, CHANNEL, INITIATION_METHOD,
 ROUTING_PROFILE, AGENT and AGENT_HIERARCHY_LEVEL_* group; any other valid grouping is a
 contact attribute the simulation does not model, so no contact has a value for it and no
 row is returned (Connect requires every dimension of a row to have a value).
@@ -17,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..agent_activity import ACTIVITY_METRICS, attribute_activity
 from ..metrics import Figures, listed_intervals
 from ..model import ContactSegment, Directory, Instance
 from .context import Call
@@ -52,6 +60,7 @@ _ARN_KIND = {"QUEUE": "queue", "ROUTING_PROFILE": "routing-profile", "AGENT": "a
 
 Document = dict[str, Any]
 SegmentTest = Callable[[ContactSegment], bool]
+AgentTest = Callable[[str, int], bool]  # (user id, moment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +96,15 @@ def _check_window(start_ms: int, end_ms: int, period: str, now_ms: int) -> None:
 
 
 def _filter_test(key: str, condition: Document, instance: Instance,
-                 dimensions: SegmentDimensions) -> SegmentTest:
+                 value_of: Callable[..., str | None]) -> Callable[..., bool]:
+    """A filter condition as a test of what `value_of(key, *item)` gives for an item (a
+    segment, or an agent at a moment)."""
     values = condition.get("FilterValues") or []
     if (condition.get("StringCondition") or {}).get("Comparison") == "NOT_EXISTS":
         if values:
             raise invalid_parameter("FilterValues must be empty when StringCondition is "
                                     "NOT_EXISTS")
-        return lambda segment: dimensions.value(key, segment) is None
+        return lambda *item: value_of(key, *item) is None
     if not values:
         raise invalid_parameter(f"FilterValues for FilterKey {key} must not be empty")
     if key == "CHANNEL" and not set(values) <= CHANNEL_VALUES:
@@ -101,7 +112,7 @@ def _filter_test(key: str, condition: Document, instance: Instance,
                                 "the CHANNEL filter key")
     kind = _ARN_KIND.get(key)
     wanted = {resource_id(instance, value, kind) if kind else value for value in values}
-    return lambda segment: dimensions.value(key, segment) in wanted
+    return lambda *item: value_of(key, *item) in wanted
 
 
 def _refuse_agent_queues(filters: list[Document], directory: Directory, instance: Instance) -> None:
@@ -136,8 +147,14 @@ def _segment_test(filters: list[Document], instance: Instance,
     if counted > MAX_FILTER_VALUES:
         raise invalid_parameter("You can use up to 100 filter values across all filter keys; "
                                 f"the request has {counted}")
-    tests = [_filter_test(c["FilterKey"], c, instance, dimensions) for c in filters]
+    tests = [_filter_test(c["FilterKey"], c, instance, dimensions.value) for c in filters]
     return lambda segment: all(test(segment) for test in tests)
+
+
+def _agent_test(filters: list[Document], instance: Instance, dimensions: SegmentDimensions) -> AgentTest:
+    """The request's filters as a test of an agent at a moment (checked by _segment_test)."""
+    tests = [_filter_test(c["FilterKey"], c, instance, dimensions.agent_value) for c in filters]
+    return lambda user_id, t_ms: all(test(user_id, t_ms) for test in tests)
 
 
 def _check_groupings(groupings: list[str]) -> None:
@@ -189,6 +206,8 @@ def _requested_metric(metric: Document, request_keys: set[str]) -> RequestedMetr
         if refused:
             raise invalid_parameter(f"The metric {name} does not support the grouping or "
                                     f"filter {refused[0]}")
+    if name in ACTIVITY_METRICS and metric.get("MetricFilters"):
+        raise invalid_parameter(f"MetricFilters are not valid for metric {name}")
     return RequestedMetric(
         metric, MEASURES.get(name), _threshold(name, metric, spec.threshold_comparisons),
         _method_filter(name, metric),
@@ -209,6 +228,22 @@ def _dimension_document(key: GroupKey, groupings: list[str],
 def _datum(metric: RequestedMetric, figures: Figures) -> Document:
     value = metric.measure(figures, metric.threshold) if metric.measure else None
     return {"Metric": metric.echo, **value_or_absent(value)}
+
+
+def _add_activity(figures: dict, call: Call, instance: Instance, dimensions: SegmentDimensions,
+                  groupings: list[str], bounds: list[tuple[int, int]], start_ms: int, end_ms: int) -> None:
+    """Each group's agent-activity time (agent_activity.py), as of the call, into `figures`."""
+    keep = _agent_test(call.params["Filters"], instance, dimensions)
+
+    def group_of(user_id: str, t_ms: int) -> tuple[str, ...] | None:
+        if not keep(user_id, t_ms):
+            return None
+        key = tuple(dimensions.agent_value(grouping, user_id, t_ms) for grouping in groupings)
+        return None if None in key else key  # type: ignore[return-value]
+
+    pieces = call.world.agent_activity(instance.id, start_ms, end_ms, as_of_ms=call.now_ms)
+    for key, activity in attribute_activity(pieces, group_of, bounds, dimensions.version_changes).items():
+        figures.setdefault(key, Figures()).merge(activity)
 
 
 def get_metric_data_v2(call: Call) -> Document:
@@ -245,6 +280,8 @@ def get_metric_data_v2(call: Call) -> Document:
             segments, group_of, (m.methods for m in metrics), listed_intervals(bounds),
             call.world.visible_ms, call.now_ms,
         )
+        if any(m.echo["Name"] in ACTIVITY_METRICS for m in metrics):
+            _add_activity(figures[None], call, instance, dimensions, groupings, bounds, start_ms, end_ms)
         out = []
         for key, lo in sorted(figures[None], key=lambda row_key: (row_key[1], row_key[0])):
             row: Document = {"Dimensions": _dimension_document(key, groupings, dimensions)}

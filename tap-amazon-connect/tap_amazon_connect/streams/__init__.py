@@ -1,6 +1,6 @@
 """The tap's streams, one module per family."""
 
-from .agents import AgentIntervalMetricsStream
+from .agents import AgentActivityMetricsStream, AgentIntervalMetricsStream
 from .configuration import (
     AgentStatusesStream,
     InstancesStream,
@@ -21,6 +21,7 @@ STREAM_TYPES = (
     UsersStream,
     QueueIntervalMetricsStream,
     AgentIntervalMetricsStream,
+    AgentActivityMetricsStream,
     QueueCurrentMetricsStream,
 )
 

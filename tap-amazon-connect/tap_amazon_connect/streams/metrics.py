@@ -156,8 +156,9 @@ class QueueIntervalMetricsStream(PerInstanceStream):
                 out.setdefault(start, {})[key] = metric_specs.figures_from_v1(
                     result.get("Collections") or [], o.thresholds)
             return out
-        for result in self.connect.metric_rows_v2(instance, queue_ids, o.channels, start, end,
-                                                  o.interval_minutes, o.thresholds):
+        for result in self.connect.metric_rows_v2(instance, "QUEUE", queue_ids, start, end, o.interval_minutes,
+                                                  metric_specs.v2_request_metrics(o.thresholds),
+                                                  ["QUEUE", "CHANNEL"], channels=o.channels):
             dims = result.get("Dimensions") or {}
             interval = result.get("MetricInterval") or {}
             interval_start = from_epoch(interval["StartTime"])
