@@ -19,3 +19,9 @@ def test_render_marks_secrets_and_defaults():
     assert "| `stream_name` | string |  | The stream (required) |" in text
     assert "| `proxy_password` | string |  | a\\|b (secret) |" in text
     assert '| `channels` | list of string | ["VOICE"] |' in text
+
+
+def test_each_tap_describes_itself_in_its_about():
+    for tap in config_docs.TAPS:
+        description = config_docs.about(tap).get("description")
+        assert description and description != "None" and len(description) > 20, (tap, description)

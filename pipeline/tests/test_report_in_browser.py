@@ -23,17 +23,32 @@ def chromium(tmp_path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
+def _count(colours, rgb: str) -> int:
+    want = tuple(int(rgb[i:i + 2], 16) for i in (1, 3, 5))
+    return sum(count for count, colour in colours if colour == want)
+
+
 def test_report_renders_its_charts_and_tables(tmp_path):
     page = tmp_path / "report.html"
     page.write_text(report.html_page(sample(), report.text(sample())))
     dom = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
-    assert 'id="volume-chart"' in dom and 'id="state-timeline"' in dom
+    for section in ("volume-chart", "service-level-chart", "aht-chart", "queue-volume", "realtime-board",
+                    "adherence-heatmap", "state-timeline", "summary"):
+        assert f'id="{section}"' in dom, section
     assert dom.count('class="offered"') == 96
     assert "<td>Sales</td>" in dom
+    assert dom.count('class="cell"') == 6 * 32, "the heat map: every agent × scheduled interval"
+    assert dom.count("<tr") - 1 - dom.count('<tr><th>queue') == 4 + 1, "the board's 4 agents, the queue's row"
+    assert "contacts per 15-minute interval" in dom and "% answered within 20 s" in dom
+    assert 'title="2026-11-25 17:57:00 UTC"' in dom, "UTC on hover"
 
     shot = tmp_path / "report.png"
-    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1100,900", page.as_uri())
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=1100,4200", page.as_uri())
     image = Image.open(shot).convert("RGB")
     colours = image.getcolors(maxcolors=1_000_000) or []
-    bar_blue = sum(count for count, rgb in colours if rgb == (0x15, 0x65, 0xC0))
-    assert bar_blue > 2000, "the handled bars are drawn"
+    assert _count(colours, "#1565c0") > 2000, "the handled bars are drawn"
+    assert _count(colours, "#e53935") > 300, "the abandoned bars and the worst heat map cells are drawn"
+    assert _count(colours, "#c62828") > 300, "the service level target line is drawn"
+    assert _count(colours, "#2e7d32") > 2000, "the heat map's adherent cells are drawn"
+    assert _count(colours, "#fdecea") > 3000, "the board marks who is out of adherence"
+    assert _count(colours, "#8e24aa") > 1000, "the timeline draws after contact work"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .meltano_runner import StepFailed
-from .settings import PipelineSettings
+from .settings import PipelineSettings, SettingError
 
 
 def project_root() -> Path:
@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--history-days", type=float, default=2.0,
                      help="with the simulator: days of history to backfill")
     show = commands.add_parser("report", help="print the report of what the warehouse holds now")
-    show.add_argument("--hours", type=float, default=24.0)
+    show.add_argument("--hours", type=float, default=24.0, help="the volume window, hours before its newest interval")
+    commands.add_parser("stop", help="stop this checkout's embedded PostgreSQL (output/postgres), by its PID file")
     doctor = commands.add_parser("doctor", help="try every call the pipeline needs and say what to fix")
     doctor.add_argument("--connect-config", help="tap-amazon-connect config JSON (default: from Meltano)")
     doctor.add_argument("--kinesis-config", help="tap-connect-kinesis config JSON (default: from Meltano)")
@@ -38,30 +39,52 @@ def main(argv: list[str] | None = None) -> int:
 
         return config_docs.main(project_root(), args.check)
     if args.command == "doctor":
-        import json
+        from wfm_aws import ConfigError
+        from wfm_aws.files import read_json_object
 
         from . import doctor as doctor_module
 
-        def load(path):
-            return json.loads(Path(path).read_text()) if path else None
-
-        return doctor_module.main(project_root(), load(args.connect_config), load(args.kinesis_config))
+        try:
+            connect, kinesis = (read_json_object(path, f"--{name}-config file") if path else None
+                                for name, path in (("connect", args.connect_config),
+                                                   ("kinesis", args.kinesis_config)))
+        except ConfigError as error:  # one line, as the taps say it
+            print(f"wfm-pipeline doctor: {error}", file=sys.stderr)
+            return 2
+        return doctor_module.main(project_root(), connect, kinesis)
 
     settings = PipelineSettings.detect(project_root())
+    if args.command == "stop":
+        from .embedded_postgres import stop
+
+        try:
+            print(stop(settings.output_dir / "postgres"))
+        except RuntimeError as error:
+            print(f"wfm-pipeline stop: {error}", file=sys.stderr)
+            return 1
+        return 0
     if args.command == "report":
         from . import report
         from .embedded_postgres import reachable
 
-        with reachable(settings) as reached:
-            report_text, path = report.write(reached, args.hours)
+        try:
+            with reachable(settings) as reached:
+                report_text, path = report.write(reached, args.hours)
+        except SettingError as error:
+            print(f"wfm-pipeline report: {error}", file=sys.stderr)
+            return 2
         print(report_text)
         print(f"\nReport with charts: {path}")
         return 0
+    from .main_job import JobStopped
     from .main_job import run as run_job
 
     try:
         return run_job(settings, live_seconds=args.live_seconds, history_days=args.history_days)
-    except StepFailed as failure:
+    except SettingError as error:
+        print(f"wfm-pipeline run: {error}", file=sys.stderr)
+        return 2
+    except (StepFailed, JobStopped) as failure:
         print(failure, file=sys.stderr)
         return 1
 

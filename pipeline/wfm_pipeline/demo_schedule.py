@@ -1,13 +1,21 @@
-"""For the demo: the simulated agents' own shift plan, written to the warehouse as the
-schedule wfm_adherence compares against (the table an operator's WFM product would fill)."""
+"""For the demo: the inputs an operator's WFM product and configuration would provide, taken
+from the simulated world and written to the warehouse (schema wfm_input):
+
+- wfm_input.schedule: the simulated agents' own shift plan, the schedule wfm_adherence
+  compares against (dbt var schedule_relation, env WFM_SCHEDULE_RELATION);
+- wfm_input.site_time_zones: each simulated instance's site time zone (dbt var
+  site_time_zones_relation, env WFM_SITE_TIME_ZONES_RELATION).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from connect_sim import truth
 
 SCHEMA, TABLE = "wfm_input", "schedule"
+ZONES_TABLE = "site_time_zones"
 
 
 def simulated_schedule(endpoints, since: datetime, until: datetime) -> list[tuple]:
@@ -23,23 +31,36 @@ def simulated_schedule(endpoints, since: datetime, until: datetime) -> list[tupl
     return rows
 
 
-def write_schedule(env, rows: list[tuple]) -> str:
-    """Replace the rows of wfm_input.schedule in the PostgreSQL warehouse, in one transaction
+def _replace_rows(env, table: str, columns: dict[str, str], rows: Iterable[tuple]) -> str:
+    """Replace the rows of wfm_input.<table> in the PostgreSQL warehouse, in one transaction
     (the table stays: dbt's staging view depends on it, and a run in between never sees it
     empty); returns its relation name."""
     import psycopg
     from psycopg import sql
 
-    schema, table = sql.Identifier(SCHEMA), sql.Identifier(SCHEMA, TABLE)
+    schema, relation = sql.Identifier(SCHEMA), sql.Identifier(SCHEMA, table)
+    names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
+    definition = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+                                    for name, kind in columns.items())
     with psycopg.connect(host=env["WFM_PG_HOST"], port=int(env.get("WFM_PG_PORT") or 5432),
                          user=env.get("WFM_PG_USER"), password=env.get("WFM_PG_PASSWORD"),
                          dbname=env.get("WFM_PG_DBNAME")) as connection, connection.transaction():
         connection.execute(sql.SQL("create schema if not exists {}").format(schema))
-        connection.execute(sql.SQL("""create table if not exists {} (
-            instance_id text, agent text, activity text, start_at timestamptz, end_at timestamptz)""").format(table))
-        connection.execute(sql.SQL("delete from {}").format(table))
-        with connection.cursor() as cursor, cursor.copy(sql.SQL(
-                "copy {} (instance_id, agent, activity, start_at, end_at) from stdin").format(table)) as copy:
+        connection.execute(sql.SQL("create table if not exists {} ({})").format(relation, definition))
+        connection.execute(sql.SQL("delete from {}").format(relation))
+        with connection.cursor() as cursor, cursor.copy(
+                sql.SQL("copy {} ({}) from stdin").format(relation, names)) as copy:
             for row in rows:
                 copy.write_row(row)
-    return f"{SCHEMA}.{TABLE}"
+    return f"{SCHEMA}.{table}"
+
+
+def write_schedule(env, rows: list[tuple]) -> str:
+    """The schedule rows (instance_id, agent, activity, start_at, end_at)."""
+    return _replace_rows(env, TABLE, {"instance_id": "text", "agent": "text", "activity": "text",
+                                      "start_at": "timestamptz", "end_at": "timestamptz"}, rows)
+
+
+def write_site_time_zones(env, instances: Iterable[tuple[str, str]]) -> str:
+    """(instance_id, time_zone) of each simulated instance: its site's zone."""
+    return _replace_rows(env, ZONES_TABLE, {"instance_id": "text", "time_zone": "text"}, instances)

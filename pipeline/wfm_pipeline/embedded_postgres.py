@@ -61,3 +61,36 @@ def with_state_in_warehouse(settings):
     result = subprocess.run([sys.executable, str(script)], env={**os.environ, **settings.env},
                             capture_output=True, text=True, check=True)
     return settings.with_env(MELTANO_DATABASE_URI=result.stdout.strip())
+
+
+def stop(data_dir: Path, timeout: float = 60.0) -> str:
+    """Stop the embedded server of data_dir (this checkout's, not another's) by the PID in its
+    postmaster.pid, as pg_ctl stop -m fast does (SIGINT: clients disconnected, data safe), and
+    wait for it to end. Says what it did."""
+    import signal
+    import time
+
+    pid_file = data_dir / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+        pid, started = int(lines[0]), int(lines[2])
+    except FileNotFoundError:
+        return f"No embedded PostgreSQL is running in {data_dir}."
+    except (IndexError, ValueError, PermissionError) as error:
+        raise RuntimeError(f"cannot read {pid_file}: {error}") from None
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        # the PID of a server that ended may have been reused: the process must be that server
+        if abs(process.create_time() - started) > 5 or "postgres" not in process.name():
+            raise psutil.NoSuchProcess(pid)
+    except psutil.NoSuchProcess:
+        return f"No embedded PostgreSQL is running in {data_dir} (its postmaster.pid, of PID {pid}, is stale)."
+    process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.is_running() or process.status() == psutil.STATUS_ZOMBIE:
+            return f"Stopped the embedded PostgreSQL in {data_dir} (PID {pid})."
+        time.sleep(0.2)
+    raise RuntimeError(f"the embedded PostgreSQL in {data_dir} (PID {pid}) did not stop within {timeout:.0f} s")

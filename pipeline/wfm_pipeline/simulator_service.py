@@ -46,6 +46,8 @@ class SimulatorEndpoints:
     agents: int
     time_zone: str
     backlog_hours: float
+    instances: tuple[tuple[str, str], ...] = ()  # (instance id, site time zone) of each instance
+    simulated_now: str = ""  # the simulated clock when the server opened (UTC)
 
     def world(self, until_ms: int):
         """The served world rebuilt in this process (same seed and start), advanced to until_ms."""
@@ -82,14 +84,18 @@ class SimulatorService:
 
     def __init__(self, log_path: Path, history_days: float = 2.0, backlog_hours: float = 3.0,
                  agents: int = 40, seed: int = 42, time_zone: str | None = None,
-                 event_shape: str = "documented"):
-        """`event_shape`: "documented" (only what AWS documents) or "full" (AgentStatus.Type too)."""
+                 event_shape: str = "documented", start: str | None = None):
+        """`event_shape`: "documented" (only what AWS documents) or "full" (AgentStatus.Type too).
+        `start` (UTC, ISO 8601): the world of that start, simulated up to now (`--until-now`):
+        the same seed, start and agents give the same world, events and event ids as any
+        earlier server of them; without it, a new world `history_days` before now."""
         self.log_path = log_path
+        when = ["--start", start, "--until-now"] if start else ["--history-days", str(history_days)]
         self.args = [
             sys.executable, "-m", "connect_sim.cli", "serve", "--port", "0", "--seed", str(seed),
-            "--agents", str(agents), "--history-days", str(history_days), "--speed", "1",
+            "--agents", str(agents), *when, "--speed", "1",
             "--kinesis-endpoint", "moto", "--stream-name", STREAM, "--shards", "2",
-            "--kinesis-backlog-hours", str(backlog_hours), "--time-zone", time_zone or busiest_zone(),
+            "--kinesis-backlog-hours", f"{backlog_hours:.4f}", "--time-zone", time_zone or busiest_zone(),
             "--event-shape", event_shape,
         ]
         self._agents, self._backlog_hours = agents, backlog_hours
@@ -114,11 +120,14 @@ class SimulatorService:
         connect = re.search(r"Simulated Amazon Connect at (\S+)", text)
         kinesis = re.search(r"Kinesis stream '([^']+)' at (\S+)", text)
         world = re.search(r"World: start (\S+), seed (\d+), time zone (\S+)", text)
+        clock = re.search(r"simulated time (\S+ \S+)Z", text)
         if not (connect and kinesis and world):
             self.__exit__(None, None, None)
             raise RuntimeError(f"the simulator did not start; see {self.log_path}")
+        instances = tuple(re.findall(r"^  instance (\S+)  \(.*, (\S+)\)$", text, re.MULTILINE))
         return SimulatorEndpoints(connect.group(1), kinesis.group(2), kinesis.group(1), world.group(1),
-                                  int(world.group(2)), self._agents, world.group(3), self._backlog_hours)
+                                  int(world.group(2)), self._agents, world.group(3), self._backlog_hours,
+                                  instances, clock.group(1).replace(" ", "T") + "Z" if clock else "")
 
     def __exit__(self, *exc_info: object) -> None:
         if self._process and self._process.poll() is None:

@@ -1,4 +1,4 @@
-"""Reading the WFM tables back, from DuckDB or PostgreSQL alike."""
+"""Reading the WFM tables back (and writing the demo's small inputs), DuckDB or PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -8,18 +8,24 @@ from typing import Any
 from .settings import PipelineSettings
 
 WFM_SCHEMA = "wfm"
+RAW_SCHEMA = "raw"
 
 
 @contextmanager
-def connect(settings: PipelineSettings):
-    """Yields query(sql, params) -> list of dict rows. SQL uses %s placeholders."""
+def connect(settings: PipelineSettings, write: bool = False):
+    """Yields query(sql, params) -> list of dict rows (none for a statement without rows).
+    SQL uses %s placeholders. Each statement commits at once; PostgreSQL sessions are in UTC,
+    so naive timestamps (the warehouse's UTC) compare as they are stored."""
     if settings.warehouse == "duckdb":
         import duckdb
 
-        connection = duckdb.connect(str(settings.duckdb_path), read_only=True)
+        path = settings.duckdb_path  # read-only needs the file: before the first load, it is created
+        connection = duckdb.connect(str(path), read_only=not write and path.exists())
 
         def query(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
             cursor = connection.execute(sql.replace("%s", "?"), params)
+            if not cursor.description:
+                return []
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -34,5 +40,16 @@ def connect(settings: PipelineSettings):
         env = settings.env
         with psycopg.connect(host=env["WFM_PG_HOST"], port=int(env.get("WFM_PG_PORT") or 5432),  # or a socket dir
                              user=env.get("WFM_PG_USER"), password=env.get("WFM_PG_PASSWORD"),
-                             dbname=env.get("WFM_PG_DBNAME"), row_factory=dict_row) as connection:
-            yield lambda sql, params=(): connection.execute(sql, params).fetchall()
+                             dbname=env.get("WFM_PG_DBNAME"), row_factory=dict_row, autocommit=True,
+                             options="-c TimeZone=UTC") as connection:
+
+            def query(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+                cursor = connection.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+
+            yield query
+
+
+def table_exists(query, schema: str, table: str) -> bool:
+    return bool(query("select 1 as found from information_schema.tables where table_schema = %s "
+                      "and table_name = %s", (schema, table)))

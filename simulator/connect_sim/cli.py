@@ -153,7 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8421)
     serve.add_argument("--history-days", type=float, default=7.0,
-                       help="days simulated before now (when --start is not given)")
+                       help="days simulated before the server opens (from --start, or before now "
+                            "when --start is not given)")
+    serve.add_argument("--until-now", action="store_true",
+                       help="simulate from --start up to the wall clock's now, then go on (×speed): a "
+                            "server restarted with the same --start, --seed and world options continues "
+                            "the same world where the last one left off, with the same events and ids "
+                            "(instead of opening --history-days after --start)")
     serve.add_argument("--speed", type=float, default=1.0,
                        help="simulated seconds per wall second (1 = real time; 1440 = a day per minute)")
     serve.add_argument("--kinesis-endpoint", default="",

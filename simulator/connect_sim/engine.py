@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .agent_activity import ActivityLog, state_code
 from .arrivals import BLOCK_MS, sample_block
 from .config import WorldConfig
 from .contacts import MAX_OFFERS, ContactCourse, draw_course
@@ -89,7 +90,7 @@ class Leg:
 
 class Agent:
     __slots__ = (
-        "closed", "contacts", "deleted", "hb_pending", "idle_since_ms", "last_event_ms", "last_snapshot",
+        "activity", "closed", "contacts", "deleted", "hb_pending", "idle_since_ms", "last_event_ms", "last_snapshot",
         "logged_in", "logout_ms", "next_status", "next_status_ms", "own_queue_id", "pending_logout", "period",
         "priorities", "profile", "status", "status_start_ms", "user", "version",
     )
@@ -113,6 +114,9 @@ class Agent:
         self.hb_pending = False
         self.period: tuple = (now, "LOGGED_OUT", None, None)  # (start, activity, status, ContactView)
         self.closed: list[StatePeriod] = []  # ground-truth periods that have ended
+        # what Connect's agent-activity metrics count (agent_activity.py), from the agent's
+        # own state, not from its events or its periods
+        self.activity = ActivityLog(now)
         self.set_version(version, profile)
 
     def set_version(self, version: UserVersion, profile: RoutingProfile) -> None:
@@ -540,6 +544,8 @@ class Engine:
         agent.last_event_ms = self.now_ms
         if event_type != "HEART_BEAT":
             self._track_period(agent, snapshot)
+            agent.activity.record(self.now_ms, state_code(
+                agent.logged_in, agent.status.status_type, (leg.state for leg in agent.contacts)))
         self._refresh_routable(centre, agent)
         for sink in self.event_sinks:
             sink(event)
@@ -588,6 +594,15 @@ class Engine:
                 periods.append(self._period(agent, agent.period[0], None, *agent.period[1:]))
         periods.sort(key=lambda p: (p.user_id, p.start_ms))
         return periods
+
+    def agent_activity(self, instance_id: str, start_ms: int, end_ms: int):
+        """Every agent's recorded states within [start_ms, end_ms) (agent_activity.py)."""
+        from .agent_activity import AgentPiece
+
+        centre = self._centres[instance_id]
+        return [AgentPiece(user_id, lo, hi, code)
+                for user_id, agent in sorted(centre.agents.items())
+                for lo, hi, code in agent.activity.pieces(start_ms, end_ms)]
 
     def live_view(self, instance_id: str):
         from .world import LiveAgent, LiveView

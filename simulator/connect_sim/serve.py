@@ -22,17 +22,32 @@ def _default_start(history_days: float) -> datetime:
     return start - (start - datetime(2000, 1, 1, tzinfo=UTC)) % QUARTER_HOUR
 
 
+def launch_ms_of(args: argparse.Namespace, wall_now: datetime | None = None) -> int:
+    """The simulated time the server opens at: --history-days after --start, or with
+    --until-now the wall clock's now (the world simulated from --start up to it)."""
+    start = parse_utc(args.start)
+    if not getattr(args, "until_now", False):
+        return to_ms(start + timedelta(days=args.history_days))
+    now = wall_now or datetime.now(UTC)
+    if start > now:
+        raise SystemExit(f"connect-sim serve: --start {args.start} is in the future: --until-now "
+                         "simulates from --start up to now")
+    return to_ms(now)
+
+
 def serve(args: argparse.Namespace) -> int:
     from .api.server import start_server
     from .cli import fault_plan, world_config
 
+    if getattr(args, "until_now", False) and not args.start:
+        raise SystemExit("connect-sim serve: --until-now continues the world of --start: give --start")
     if not args.start:
         args.start = _default_start(args.history_days).isoformat()
     config = world_config(args)
     if args.kinesis_endpoint:  # the instances' agent event stream, as ListInstanceStorageConfigs shows it
         config = dataclasses.replace(config, agent_event_stream_arn=kinesis_stream_arn(
             config.region, config.account_id, args.stream_name))
-    launch_ms = to_ms(parse_utc(args.start) + timedelta(days=args.history_days))
+    launch_ms = launch_ms_of(args)
     world = World(config, ScaledClock(launch_ms, args.speed), fault_plan(args))
 
     stack = []  # things to stop, last started first

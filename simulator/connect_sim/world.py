@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .agent_activity import AgentPiece
 from .clock import Clock, FixedClock
 from .config import WorldConfig
 from .directory import build_directory
@@ -112,6 +113,29 @@ class World:
         if segment.completed_ms is None:
             return None
         return segment.completed_ms + self.faults.publish_delay_ms(segment.contact_id)
+
+    def agent_activity(self, instance_id: str, start_ms: int, end_ms: int,
+                       as_of_ms: int | None = None) -> list[AgentPiece]:
+        """Every agent's recorded states (agent_activity.py) within [start_ms, end_ms), up to
+        now. With `as_of_ms` (an API answering at that moment), each agent's time shows only
+        up to `as_of_ms` minus its publication delay (`activity_delay_ms`): a recent interval
+        is partial and restated later, like the contact-record figures; None: the truth."""
+        with self._lock:
+            pieces = self._engine.agent_activity(instance_id, start_ms, min(end_ms, self._engine.now_ms))
+        if as_of_ms is None:
+            return pieces
+        out = []
+        for piece in pieces:
+            until = as_of_ms - self.activity_delay_ms(piece.user_id)
+            if piece.start_ms < until:
+                out.append(piece if piece.end_ms <= until else
+                           AgentPiece(piece.user_id, piece.start_ms, until, piece.code))
+        return out
+
+    def activity_delay_ms(self, user_id: str) -> int:
+        """How late an agent's activity time shows in the metric API (the fault plan's
+        restate window; 0 without one)."""
+        return self.faults.publish_delay_ms(f"agent-activity:{user_id}")
 
     def state_periods(self, instance_id: str, user_id: str | None = None) -> list[StatePeriod]:
         """Ground-truth state timeline (closed periods plus each agent's open one)."""

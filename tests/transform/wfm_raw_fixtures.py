@@ -84,6 +84,18 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "shard_id": "text", "sequence_number": "text", "approximate_arrival_timestamp": "timestamptz",
         "collected_at": "timestamptz"},
 }
+# Optional streams: written only by the tests that ask for them (the others leave the table
+# out, as a pipeline that does not collect the stream does).
+OPTIONAL_SCHEMAS: dict[str, dict[str, str]] = {
+    "agent_activity_metrics": {
+        "instance_id": "text", "agent_id": "text", "interval_start": "timestamptz",
+        "interval_end": "timestamptz", "interval_minutes": "bigint",
+        "online_seconds": "double precision", "idle_seconds": "double precision",
+        "on_contact_seconds": "double precision", "non_productive_seconds": "double precision",
+        "error_status_seconds": "double precision", "after_contact_work_seconds": "double precision",
+        "agent_non_response": "bigint", "api_version": "text", "collected_at": "timestamptz"},
+}
+ALL_SCHEMAS = {**SCHEMAS, **OPTIONAL_SCHEMAS}
 EXTRA_COLUMN = ("_tap_added_field", "text")
 
 
@@ -243,6 +255,20 @@ def metric_rows(day: SimulatedDay, start_ms: int, end_ms: int) -> list[dict]:
     return rows
 
 
+def agent_activity_rows(day: SimulatedDay, start_ms: int, end_ms: int) -> list[dict]:
+    """agent_activity_metrics as the tap writes them (GetMetricDataV2 per agent, final figures,
+    read at the world's now), each row also read once an hour earlier with other figures, as
+    a trailing re-read leaves it."""
+    rows = []
+    for r in truth.agent_activity(day.world, day.instance_id, start_ms, end_ms):
+        row = {**{k: r[k] for k in OPTIONAL_SCHEMAS["agent_activity_metrics"] if k in r},
+               "interval_minutes": 15, "api_version": "v2", "collected_at": ts(day.world.now_ms)}
+        stale = dict(row, online_seconds=row["online_seconds"] / 2, idle_seconds=0.0,
+                     collected_at=ts(day.world.now_ms - 3_600_000))
+        rows += [stale, row]
+    return rows
+
+
 def raw_tables(day: SimulatedDay, events: list[dict], start_ms: int, end_ms: int) -> dict[str, list[dict]]:
     rows = config_rows(day)
     rows["queue_interval_metrics"] = metric_rows(day, start_ms, end_ms)
@@ -252,7 +278,7 @@ def raw_tables(day: SimulatedDay, events: list[dict], start_ms: int, end_ms: int
 
 # -- writers --------------------------------------------------------------------------------------
 def _values(table: str, rows: list[dict]) -> list[tuple]:
-    columns = list(SCHEMAS[table])
+    columns = list(ALL_SCHEMAS[table])
     return [(*tuple(row.get(c) for c in columns), "x") for row in rows]
 
 
@@ -260,7 +286,7 @@ def write_postgres(conn, tables: dict[str, list[dict]], schema: str = "raw", app
     with conn.cursor() as cur:
         cur.execute(f"create schema if not exists {schema}")
         for table, rows in tables.items():
-            columns = SCHEMAS[table]
+            columns = ALL_SCHEMAS[table]
             if not append:
                 cur.execute(f"drop table if exists {schema}.{table}")
                 ddl = ", ".join(f'"{c}" {t}' for c, t in columns.items())
@@ -282,7 +308,7 @@ def write_duckdb(path: str, tables: dict[str, list[dict]], schema: str = "raw", 
     try:
         con.execute(f"create schema if not exists {schema}")
         for table, rows in tables.items():
-            columns = SCHEMAS[table]
+            columns = ALL_SCHEMAS[table]
             if not append:
                 con.execute(f"drop table if exists {schema}.{table}")
                 ddl = ", ".join(f'"{c}" {duck_type(t)}' for c, t in columns.items())

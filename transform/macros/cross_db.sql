@@ -225,13 +225,24 @@
       thousand rows (measured: 2.1 s of JIT for a 2 ms query);
     - UTC: target-postgres stores date-times as timestamp without time zone (UTC), which a
       cast to timestamptz would read in the session's time zone;
-    - work_mem (var postgres_work_mem; null leaves the server's): full builds sort millions
+    - work_mem (var postgres_work_mem, checked in checked_vars.sql; null leaves the server's): full builds sort millions
       of state pieces, which spill to disk at the default 4 MB. #}
 {% macro session_settings() -%}
     {{ return(adapter.dispatch('session_settings', 'connect_wfm')()) }}
 {%- endmacro %}
 {% macro default__session_settings() -%}{%- endmacro %}
 {% macro postgres__session_settings() -%}
+    {%- set work_mem = connect_wfm.postgres_work_mem() %}
     set jit = off; set timezone = 'UTC'
-    {%- if var('postgres_work_mem', none) %}; set work_mem = '{{ var('postgres_work_mem') }}'{% endif %}
+    {%- if work_mem %}; set work_mem = {{ work_mem }}{% endif %}
 {%- endmacro %}
+
+{#- Whether a relation (e.g. an optional stream's raw table) exists. Assumed to when nothing
+    runs (parsing) or without a database (compiling with wfm_force_is_incremental). -#}
+{% macro relation_exists(relation) %}
+    {%- if not execute or var('wfm_force_is_incremental', none) is not none -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(database=relation.database, schema=relation.schema,
+                                   identifier=relation.identifier) is not none) }}
+{% endmacro %}

@@ -1,5 +1,5 @@
 {#- on-run-start (dbt_project.yml): on Postgres, index the columns the incremental staging
-    models read new raw rows by (agent events and queue metrics by their loaded-at column),
+    models read new raw rows by (agent events, queue and agent metrics by their loaded-at column),
     so each run reads only the newest rows instead of scanning the raw tables. Idempotent;
     the first run on a large table builds the index once. var create_raw_indexes: false
     leaves the raw schema alone (then create them yourself, see transform/README.md). -#}
@@ -14,6 +14,7 @@
         {%- set wanted = {
             'agent_events': var('agent_events_loaded_at_column', 'collected_at'),
             'queue_interval_metrics': 'collected_at',
+            'agent_activity_metrics': 'collected_at',
         } -%}
         {%- for stream, column in wanted.items() -%}
             {%- set relation = adapter.get_relation(

@@ -21,6 +21,8 @@
 --   out_of_adherence_seconds  scheduled_seconds - adherent_seconds
 --   adherence_pct             100 * adherent / scheduled
 --   conformance_pct           100 * logged-in seconds / scheduled seconds of the interval
+--   site_time_zone, interval_start_local  the site's zone (stg_wfm__site_time_zones, else var
+--                             default_site_time_zone) and the interval start there, for reporting
 -- Incremental: the agent × interval pairs with state pieces written since the last run,
 -- plus the pairs of the trailing var adherence_schedule_window_hours whose schedule pieces
 -- changed: each row keeps a fingerprint of its pieces (_wfm_schedule_fingerprint), so
@@ -222,6 +224,10 @@ per_pair as (
         count(distinct activity) as activity_count
     from figures
     group by instance_id, agent_id, interval_idx
+),
+
+zones as (
+    select instance_id, time_zone from {{ ref('stg_wfm__site_time_zones') }}
 )
 
 select
@@ -236,9 +242,13 @@ select
     cast(logged_in_ms / 1000.0 as {{ dbt.type_numeric() }}) as logged_in_seconds,
     cast(100.0 * adherent_ms / nullif(scheduled_ms, 0) as {{ connect_wfm.type_double() }}) as adherence_pct,
     cast(100.0 * logged_in_ms / nullif(scheduled_ms, 0) as {{ connect_wfm.type_double() }}) as conformance_pct,
+    cast(coalesce(zones.time_zone, {{ connect_wfm.default_site_time_zone() }}) as {{ dbt.type_string() }}) as site_time_zone,
+    {{ connect_wfm.utc_to_local(connect_wfm.from_epoch_ms('per_pair.interval_idx * ' ~ interval_ms),
+                                "coalesce(zones.time_zone, " ~ connect_wfm.default_site_time_zone() ~ ")") }} as interval_start_local,
     f.schedule_fingerprint as _wfm_schedule_fingerprint,
     (select max(_wfm_written_at) from {{ ref('int_agent_state_periods_split') }}) as _wfm_split_written_through,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id
 from per_pair
 left join schedule_fingerprints as f
     on f.instance_id = per_pair.instance_id and f.agent_id = per_pair.agent_id and f.interval_idx = per_pair.interval_idx
+left join zones on zones.instance_id = per_pair.instance_id

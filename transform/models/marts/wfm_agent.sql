@@ -1,7 +1,7 @@
 -- One row per instance × agent (Connect user). Deleted users stay, inactive: their history
 -- in the other tables keeps its agent.
 with zones as (
-    select instance_id, time_zone from {{ ref('site_time_zones') }}
+    select instance_id, time_zone from {{ ref('stg_wfm__site_time_zones') }}
 )
 
 select
@@ -19,7 +19,7 @@ select
     {{ connect_wfm.bool_of('not ' ~ connect_wfm.is_true('u.is_deleted')) }} as is_active,
     u.deleted_detected_at,
     u.last_modified_at,
-    cast(coalesce(zones.time_zone, '{{ var("default_site_time_zone", "UTC") }}') as {{ dbt.type_string() }}) as site_time_zone
+    cast(coalesce(zones.time_zone, {{ connect_wfm.default_site_time_zone() }}) as {{ dbt.type_string() }}) as site_time_zone
 from {{ ref('stg_connect__users') }} as u
 left join {{ ref('stg_connect__routing_profiles') }} as rp
     on rp.instance_id = u.instance_id and rp.routing_profile_id = u.routing_profile_id

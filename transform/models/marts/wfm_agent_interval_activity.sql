@@ -83,7 +83,7 @@ per_state as (
 
 
 zones as (
-    select instance_id, time_zone from {{ ref('site_time_zones') }}
+    select instance_id, time_zone from {{ ref('stg_wfm__site_time_zones') }}
 )
 
 select
@@ -95,8 +95,8 @@ select
     cast(per_state.state_ms / 1000.0 as {{ dbt.type_numeric() }}) as state_seconds,
     per_state.is_productive,
     per_state.period_pieces,
-    cast(coalesce(zones.time_zone, '{{ var("default_site_time_zone", "UTC") }}') as {{ dbt.type_string() }}) as site_time_zone,
-    {{ connect_wfm.utc_to_local('per_state.interval_start_at', "coalesce(zones.time_zone, '" ~ var('default_site_time_zone', 'UTC') ~ "')") }} as interval_start_local,
+    cast(coalesce(zones.time_zone, {{ connect_wfm.default_site_time_zone() }}) as {{ dbt.type_string() }}) as site_time_zone,
+    {{ connect_wfm.utc_to_local('per_state.interval_start_at', "coalesce(zones.time_zone, " ~ connect_wfm.default_site_time_zone() ~ ")") }} as interval_start_local,
     (select max(_wfm_written_at) from {{ ref('int_agent_state_periods_split') }}) as _wfm_split_written_through,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id
 from per_state

@@ -145,7 +145,7 @@ grid_metrics as (
 ),
 
 zones as (
-    select instance_id, time_zone from {{ ref('site_time_zones') }}
+    select instance_id, time_zone from {{ ref('stg_wfm__site_time_zones') }}
 ),
 
 filled as (
@@ -174,7 +174,7 @@ filled as (
         m.api_version,
         m.collected_at,
         {{ connect_wfm.bool_of('m.queue_id is not null') }} as has_source_row,
-        cast(coalesce(zones.time_zone, '{{ var("default_site_time_zone", "UTC") }}') as {{ dbt.type_string() }}) as site_time_zone
+        cast(coalesce(zones.time_zone, {{ connect_wfm.default_site_time_zone() }}) as {{ dbt.type_string() }}) as site_time_zone
     from grid as g
     left join grid_metrics as m
         on m.instance_id = g.instance_id
