@@ -1,14 +1,23 @@
-"""Events per second per core, from GetRecords answers to Singer output.
+"""What tap-connect-kinesis costs as a user's machine pays it, side by side with a hand-written
+boto3 loop, in the same run.
 
-    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py [--events 200000]
-    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --memory --events 1000000
+    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py [--events 100000] [--runs 3]
+    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --events 1000000 --runs 1 --only batch
+    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --profile batch   # cProfile of one run
 
-Both contenders read the same in-memory GetRecords answers (10,000 simulated agent events
-each, as Connect writes them), so the network and Kinesis are out of the measurement:
-  - floor: a minimal hand-written boto3-style polling loop: json.loads each record, pick the
-    agent_events columns into a dict, json.dumps a Singer RECORD message to a file;
-  - tap: tap_connect_kinesis.reader.Reader (typed msgspec decoding, dead-letter checks,
-    positions) + per-cycle dedupe + batch file writing (tap.py's work per cycle).
+A moto server (in this process, so its own work is not counted) holds a Kinesis stream of 2
+shards with N simulated agent events, as Connect writes them. Each contender is a process of
+its own that reads the stream from TRIM_HORIZON until caught up:
+  - batch:  `tap-connect-kinesis` (BATCH messages, stdout and batch files on disk);
+  - record: `tap-connect-kinesis` with `message_format: record` (RECORD messages to a file);
+  - loop:   a hand-written boto3 loop (ListShards, GetShardIterator, GetRecords with Limit
+            10000, json.loads each record, pick the agent_events columns, a JSON line per
+            record to a file).
+Runs alternate (batch, record, loop, batch, ...). A contender's cost is the user + sys CPU
+of its whole process and its children (wait4), HTTP, botocore's signing and parsing,
+decoding, serialisation and file writing included, minus its start-up: the median CPU of
+the same command against an empty stream of 2 shards (imports, config, ListShards, ...).
+Peak RSS is the process's maximum resident set (ru_maxrss), start-up included.
 """
 
 from __future__ import annotations
@@ -16,27 +25,61 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
-import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from connect_sim.config import WorldConfig
 from connect_sim.kinesis.event_json import AgentEventEncoder
+from connect_sim.kinesis.moto_server import MotoServer, create_stream, moto_client
 from connect_sim.world import World
-from tap_connect_kinesis.batchfiles import BatchFiles
-from tap_connect_kinesis.deadletter import DeadLetters
-from tap_connect_kinesis.events import decode_agent_event
-from tap_connect_kinesis.reader import Reader, ReaderSettings, Source
-from tap_connect_kinesis.tap import _dedupe
 
-PAGE = 10_000
-MAX_ANSWER_BYTES = 10 * 2**20
+HERE = Path(__file__).resolve()
+TAP = Path(sys.executable).with_name("tap-connect-kinesis")
+
+LOOP = r'''
+import json, sys
+import boto3
+endpoint, stream, out_path = sys.argv[1:4]
+client = boto3.client("kinesis", endpoint_url=endpoint, region_name="us-west-2",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+with open(out_path, "w") as out:
+    for shard in client.list_shards(StreamName=stream)["Shards"]:
+        shard_id = shard["ShardId"]
+        iterator = client.get_shard_iterator(StreamName=stream, ShardId=shard_id,
+                                             ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            answer = client.get_records(ShardIterator=iterator, Limit=10000)
+            for record in answer["Records"]:
+                event = json.loads(record["Data"])
+                current = event.get("CurrentAgentSnapshot") or {}
+                status = current.get("AgentStatus") or {}
+                row = {"event_id": event["EventId"], "event_type": event["EventType"],
+                       "event_timestamp": event["EventTimestamp"], "agent_arn": event["AgentARN"],
+                       "instance_arn": event["InstanceARN"], "agent_status_name": status.get("Name"),
+                       "agent_status_type": status.get("Type"), "contacts": current.get("Contacts"),
+                       "previous_snapshot": event.get("PreviousAgentSnapshot"), "shard_id": shard_id,
+                       "sequence_number": record["SequenceNumber"],
+                       "approximate_arrival_timestamp": record["ApproximateArrivalTimestamp"].isoformat()}
+                out.write(json.dumps(row) + "\n")
+            iterator = answer.get("NextShardIterator")
+            if not answer.get("MillisBehindLatest"):
+                break
+'''
+
+CONTENDERS = {
+    "batch": "tap-connect-kinesis, BATCH messages (files included)",
+    "record": "tap-connect-kinesis, `message_format: record`",
+    "loop": "a hand-written boto3 loop writing JSON lines",
+}
 
 
-def simulated_records(count: int) -> list[bytes]:
+def simulated_records(count: int) -> Iterator[bytes]:
     world = World(WorldConfig(agents_per_instance=200, seed=1))
     events = []
     world.add_event_sink(events.append)
@@ -45,169 +88,134 @@ def simulated_records(count: int) -> list[bytes]:
     encoder = AgentEventEncoder(world.directory)
     documents = [(encoder.encode(e), e.event_id.encode()) for e in events]
     # every copy gets an event id of its own, so no row is deduplicated away
-    return [data.replace(event_id, f"{n:08d}".encode() + event_id[8:])
-            for n, (data, event_id) in enumerate(itertools.islice(itertools.cycle(documents), count))]
+    return (data.replace(event_id, f"{n:08d}".encode() + event_id[8:])
+            for n, (data, event_id) in enumerate(itertools.islice(itertools.cycle(documents), count)))
 
 
-class FakeKinesis:
-    """One open shard holding `records`, answered PAGE records at a time."""
+def fast_moto_puts() -> None:
+    """moto 5.2.5 finds a shard's last sequence number by listing every key, each put:
+    quadratic for a million records. The benchmark's server looks at the last key only."""
+    from moto.kinesis import models
 
-    def __init__(self, documents: list[bytes]) -> None:
-        arrival = datetime(2026, 11, 2, tzinfo=UTC)
-        self.records = [{"SequenceNumber": str(49_000_000_000_000_000_000 + n), "Data": data,
-                         "PartitionKey": "k", "ApproximateArrivalTimestamp": arrival}
-                        for n, data in enumerate(documents)]
+    def last(self):
+        return next(reversed(self.records)) if self.records else 0
 
-    def list_shards(self, **_):
-        return {"Shards": [{"ShardId": "shardId-000000000000",
-                            "SequenceNumberRange": {"StartingSequenceNumber": "0"}}]}
-
-    def get_shard_iterator(self, **_):
-        return {"ShardIterator": "0"}
-
-    def get_records(self, ShardIterator, Limit):
-        start = int(ShardIterator)
-        page, size = [], 0
-        for record in self.records[start:start + Limit]:
-            size += len(record["Data"])
-            if size > MAX_ANSWER_BYTES:  # Kinesis answers at most 10 MB per call
-                break
-            page.append(record)
-        end = start + len(page)
-        return {"Records": page, "NextShardIterator": str(end),
-                "MillisBehindLatest": 0 if end >= len(self.records) else 1000}
-
-    def describe_stream_summary(self, **_):
-        return {"StreamDescriptionSummary": {"RetentionPeriodHours": 24}}
+    models.Shard.get_max_sequence_number = last
 
 
-class LazyKinesis(FakeKinesis):
-    """`total` records made page by page from a sample: memory stays the tap's own."""
-
-    def __init__(self, sample: list[bytes], total: int) -> None:
-        self.sample = sample
-        self.total = total
-        self.arrival = datetime(2026, 11, 2, tzinfo=UTC)
-
-    def get_records(self, ShardIterator, Limit):
-        start = int(ShardIterator)
-        end = min(self.total, start + Limit)
-        page = []
-        size = 0
-        for n in range(start, end):
-            data = self.sample[n % len(self.sample)]
-            size += len(data)
-            if size > MAX_ANSWER_BYTES:  # Kinesis answers at most 10 MB per call
-                end = n
-                break
-            page.append({"SequenceNumber": str(49_000_000_000_000_000_000 + n),
-                         "Data": data.replace(b'"EventId":"', b'"EventId":"%010d' % n, 1),
-                         "PartitionKey": "k", "ApproximateArrivalTimestamp": self.arrival})
-        return {"Records": page, "NextShardIterator": str(end),
-                "MillisBehindLatest": 0 if end >= self.total else 1000}
+def fill(endpoint: str, stream: str, documents: Iterator[bytes]) -> tuple[int, int]:
+    """Put the documents, 500 a call; (count, bytes)."""
+    client = moto_client(endpoint)
+    count = size = 0
+    while page := list(itertools.islice(documents, 500)):
+        client.put_records(StreamName=stream, Records=[
+            {"Data": data, "PartitionKey": f"agent-{count + n}"} for n, data in enumerate(page)])
+        count += len(page)
+        size += sum(len(data) for data in page)
+    return count, size
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as file:
-        return int(file.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+def command(contender: str, endpoint: str, stream: str, work: Path, profile: Path | None = None) -> list[str]:
+    if contender == "loop":
+        return [sys.executable, "-c", LOOP, endpoint, stream, str(work / "loop.jsonl")]
+    config = {"stream_name": stream, "aws_endpoint_url": endpoint, "aws_region": "us-west-2",
+              "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
+              "collection_interval_seconds": 1, "stop_when_caught_up": True,
+              "batch_directory": str(work / "batches"), "batch_file_retention_seconds": 1,
+              "dead_letter_path": str(work / "dead.jsonl"),
+              "message_format": "record" if contender == "record" else "batch"}
+    path = work / f"config-{contender}.json"
+    path.write_text(json.dumps(config))
+    if profile:
+        return [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "tap_connect_kinesis.tap",
+                "--config", str(path)]
+    return [str(TAP), "--config", str(path)]
 
 
-def memory_run(total: int) -> None:
-    import multiprocessing
-
-    # made in a child process, so the simulator's memory is not counted as the tap's
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        sample = pool.apply(simulated_records, (5_000,))
-    client = LazyKinesis(sample, total)
-    samples = []
-    print(f"resident memory before reading: {rss_mb():.0f} MB (Python, SDK, boto3, a 5,000-event sample)")
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        source = Source("agent_events", "bench", None, decode_agent_event, {})
-        reader = Reader(client, [source], ReaderSettings(interval_s=1, stop_when_caught_up=True,
-                                                         max_batch_rows=PAGE),
-                        DeadLetters(directory / "dead.jsonl"))
-        files = BatchFiles(directory / "batches", retention_s=0)
-        count = 0
-        for cycle in reader.cycles():
-            for stream, rows in cycle.rows.items():
-                rows = _dedupe(stream, rows)
-                files.write(stream, rows)
-                count += len(rows)
-            del cycle
-            files.clean_up(force=True)
-            samples.append(rss_mb())
-    tenth = max(1, len(samples) // 10)
-    print(f"{count} events; resident memory (MB): after the first 10 % {samples[tenth - 1]:.0f}, "
-          f"peak {max(samples):.0f}, at the end {samples[-1]:.0f}; "
-          f"per decile {[round(samples[i]) for i in range(tenth - 1, len(samples), tenth)]}")
+# Runs each contender and reports its wait4 usage. A small process of its own, started before
+# this one holds the events: a child forked from a large process inherits its peak RSS.
+LAUNCHER = r'''
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    argv, out_path, err_path = json.loads(line)
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+    print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime,
+                      usage.ru_maxrss / 1024, time.perf_counter() - started]), flush=True)
+'''
 
 
-def floor_loop(client: FakeKinesis, out) -> int:
-    """What a minimal hand-written boto3 poller does."""
-    iterator = client.get_shard_iterator()["ShardIterator"]
-    count = 0
-    while True:
-        answer = client.get_records(ShardIterator=iterator, Limit=PAGE)
-        for record in answer["Records"]:
-            event = json.loads(record["Data"])
-            current = event.get("CurrentAgentSnapshot") or {}
-            status = current.get("AgentStatus") or {}
-            row = {"event_id": event["EventId"], "event_type": event["EventType"],
-                   "event_timestamp": event["EventTimestamp"], "agent_arn": event["AgentARN"],
-                   "instance_arn": event["InstanceARN"], "agent_status_name": status.get("Name"),
-                   "agent_status_type": status.get("Type"), "contacts": current.get("Contacts"),
-                   "previous_snapshot": event.get("PreviousAgentSnapshot"),
-                   "shard_id": "shardId-000000000000", "sequence_number": record["SequenceNumber"],
-                   "approximate_arrival_timestamp": record["ApproximateArrivalTimestamp"].isoformat()}
-            out.write(json.dumps({"type": "RECORD", "stream": "agent_events", "record": row}) + "\n")
-            count += 1
-        iterator = answer["NextShardIterator"]
-        if not answer["MillisBehindLatest"]:
-            return count
+class Launcher:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
 
+    def run(self, argv: list[str], work: Path) -> tuple[float, float, float]:
+        """(CPU s, peak RSS MB, wall s) of one process and its children."""
+        self.process.stdin.write(json.dumps([argv, str(work / "stdout"), str(work / "stderr")]) + "\n")
+        self.process.stdin.flush()
+        code, used, rss, wall = json.loads(self.process.stdout.readline())
+        if code:
+            raise SystemExit(f"{argv[:3]} failed ({code}):\n{(work / 'stderr').read_text()[-3000:]}")
+        return used, rss, wall
 
-def tap_loop(client: FakeKinesis, directory: Path) -> int:
-    source = Source("agent_events", "bench", None, decode_agent_event, {})
-    reader = Reader(client, [source], ReaderSettings(interval_s=1, stop_when_caught_up=True, max_batch_rows=PAGE),
-                    DeadLetters(directory / "dead.jsonl"))
-    files = BatchFiles(directory / "batches", retention_s=0)
-    count = 0
-    for cycle in reader.cycles():
-        for stream, rows in cycle.rows.items():
-            rows = _dedupe(stream, rows)
-            files.write(stream, rows)
-            count += len(rows)
-        files.clean_up(force=True)  # keep the disk small; not part of the real cost
-    return count
-
-
-def cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--memory", action="store_true", help="resident memory while --events pass")
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", nargs="*", choices=list(CONTENDERS), default=list(CONTENDERS))
+    parser.add_argument("--profile", choices=["batch", "record"], help="one cProfile'd run, top functions")
     args = parser.parse_args()
-    if args.memory:
-        memory_run(args.events)
-        return
+    launcher = Launcher()
+    run = launcher.run
+    fast_moto_puts()
     documents = simulated_records(args.events)
-    client = FakeKinesis(documents)
-    size = sum(len(d) for d in documents) / len(documents)
-    print(f"{len(documents)} events, {size:.0f} bytes each on average")
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        for name, run in (("floor (hand-written boto3 loop)", lambda: floor_loop(client, open(os.devnull, "w"))),  # noqa: SIM115
-                          ("tap-connect-kinesis", lambda: tap_loop(client, directory))):
-            started, cpu_started = time.perf_counter(), cpu()
-            count = run()
-            wall, used = time.perf_counter() - started, cpu() - cpu_started
-            print(f"{name:34s} {count:>9d} events  {wall:6.2f} s wall  {used:6.2f} s CPU  "
-                  f"{count / used:>10,.0f} events/s per core")
+    with MotoServer() as server, tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        endpoint = server.endpoint_url
+        empty, full = f"empty-{uuid.uuid4().hex[:8]}", f"events-{uuid.uuid4().hex[:8]}"
+        create_stream(endpoint, empty, shards=2)
+        create_stream(endpoint, full, shards=2)
+        started = time.perf_counter()
+        _, total = fill(endpoint, full, documents)
+        size = total / args.events
+        print(f"{args.events:,} events of {size:,.0f} bytes on average in 2 shards "
+              f"(put in {time.perf_counter() - started:.0f} s)", flush=True)
+        if args.profile:
+            profile = work / "profile.out"
+            run(command(args.profile, endpoint, full, work, profile), work)
+            import pstats
+
+            stats = pstats.Stats(str(profile))
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(40)
+            return
+        startup = {c: statistics.median(run(command(c, endpoint, empty, work), work)[0] for _ in range(3))
+                   for c in args.only}
+        results: dict[str, list[tuple[float, float, float]]] = {c: [] for c in args.only}
+        for round_ in range(args.runs):
+            for contender in args.only:
+                used, rss, wall = run(command(contender, endpoint, full, work), work)
+                results[contender].append((used - startup[contender], rss, wall))
+                print(f"  run {round_ + 1} {contender:6s} {used:7.2f} s CPU (start-up {startup[contender]:.2f} s) "
+                      f"{wall:7.2f} s wall  peak RSS {rss:5.0f} MB", flush=True)
+    print(f"\n{args.events:,} events of {size:,.0f} bytes, 2 shards (moto), {args.runs} runs each alternating; "
+          "whole process user + sys CPU minus start-up; median run\n")
+    print("| consumer | µs/event | events/s per core | peak RSS |\n|---|---|---|---|")
+    for contender, rows in results.items():
+        used = statistics.median(r[0] for r in rows)
+        rss = max(r[1] for r in rows)
+        spread = f" ({min(r[0] for r in rows) / args.events * 1e6:.1f}–{max(r[0] for r in rows) / args.events * 1e6:.1f})"
+        print(f"| {CONTENDERS[contender]} | {used / args.events * 1e6:.1f}{spread} | "
+              f"{args.events / used:,.0f} | {rss:.0f} MB |")
+    launcher.close()
 
 
 if __name__ == "__main__":

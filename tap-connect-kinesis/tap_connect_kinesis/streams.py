@@ -8,15 +8,41 @@ for it, then one STATE message holding every shard's position.
 
 from __future__ import annotations
 
+import sys
 import typing as t
+from functools import cached_property
 
 import msgspec
 from singer_sdk import Stream
+from singer_sdk.helpers._catalog import pop_deselected_record_properties
+from singer_sdk.helpers._util import utc_now
+from singer_sdk.mapper import SameRecordTransform
 
 from .events import AGENT_EVENT_SCHEMA, CONTACT_RECORD_SCHEMA
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers._batch import BaseBatchFileEncoding, BatchConfig
+
+
+_ENCODER = msgspec.json.Encoder()
+_WRITE_BYTES = 2**20  # RECORD messages are written to stdout in blocks of about this size
+
+
+def _write_stdout(data: bytearray) -> None:
+    # U+0085, U+2028 and U+2029 end a line for str.splitlines: escaped, as the SDK's
+    # simplejson (ASCII only) does, so that every reader sees one message per line. In UTF-8
+    # these byte sequences are those characters and nothing else.
+    if b"\xe2\x80" in data or b"\xc2\x85" in data:
+        data = (data.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+                .replace(b"\xc2\x85", b"\\u0085"))
+    stdout = sys.stdout
+    stdout.flush()  # what the SDK wrote before, first
+    if hasattr(stdout, "buffer"):
+        stdout.buffer.write(data)
+        stdout.buffer.flush()
+    else:  # a text stream without bytes underneath (io.StringIO)
+        stdout.write(data.decode())
+        stdout.flush()
 
 
 class KinesisStream(Stream):
@@ -53,9 +79,44 @@ class KinesisStream(Stream):
         self._write_batch_message(encoding=encoding, manifest=manifest)
 
     def write_rows(self, rows: t.Iterable[t.Any]) -> None:
-        """RECORD messages, for targets that cannot read BATCH (message_format: record)."""
-        for row in rows:  # through JSON: rows hold raw JSON (msgspec.Raw) for the snapshots
-            self._write_record_message(msgspec.json.decode(msgspec.json.encode(row)))
+        """RECORD messages, for targets that cannot read BATCH (message_format: record).
+
+        The rows are already what the schema says (events.py checks every value), so when no
+        stream map or deselected property would change them, each RECORD message is encoded
+        at once by msgspec, the row struct and its raw JSON parts included, and the messages
+        are written in large blocks. The SDK's way (a row made a dict, conformed to the
+        schema, serialised by simplejson, stdout flushed per message) took 3× what BATCH
+        messages do. Otherwise the rows go the SDK's way."""
+        if not self._rows_pass_unchanged:
+            for row in rows:  # through JSON: rows hold raw JSON (msgspec.Raw) for the snapshots
+                self._write_record_message(msgspec.json.decode(msgspec.json.encode(row)))
+            return
+        message: dict[str, t.Any] = {"type": "RECORD", "stream": self.name, "record": None}
+        if self._stream_version is not None:
+            message["version"] = self._stream_version
+        message["time_extracted"] = utc_now().isoformat(sep="T")  # the SDK's time and form
+        encode_into = _ENCODER.encode_into
+        out = bytearray()
+        for row in rows:
+            message["record"] = row
+            encode_into(message, out, -1)
+            out += b"\n"
+            if len(out) >= _WRITE_BYTES:
+                _write_stdout(out)
+                out.clear()
+        if out:
+            _write_stdout(out)
+        self.state_manager.is_flushed = False
+
+    @cached_property
+    def _rows_pass_unchanged(self) -> bool:
+        """No stream map (alias, filter, transform) and no deselected property."""
+        maps = self.stream_maps
+        if len(maps) != 1 or type(maps[0]) is not SameRecordTransform or maps[0].stream_alias != self.name:
+            return False
+        probe = dict.fromkeys(self.schema["properties"], None)
+        pop_deselected_record_properties(probe, self.schema, self.mask)
+        return len(probe) == len(self.schema["properties"])
 
     def write_schema(self) -> None:
         self._write_schema_message()

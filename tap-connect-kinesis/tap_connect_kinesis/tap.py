@@ -26,6 +26,7 @@ from .batchfiles import BatchFiles
 from .deadletter import DeadLetters
 from .events import decode_agent_event, decode_contact_record
 from .health import HealthFile
+from .kinesis_client import install_fast_get_records
 from .reader import Reader, ReaderSettings, Source
 from .streams import AgentEventsStream, ContactRecordsStream, KinesisStream
 
@@ -207,8 +208,9 @@ class TapConnectKinesis(WfmTap):
         client = session.client("kinesis")
         # GetRecords: no botocore retries (the loop backs off per shard) and a short read
         # timeout, so that a signal is answered within seconds.
-        read_client = session.client("kinesis", retries={"mode": "standard", "max_attempts": 1},
-                                     read_timeout=8)
+        # Its answers are decoded with msgspec (kinesis_client.py), botocore doing the rest.
+        read_client = install_fast_get_records(
+            session.client("kinesis", retries={"mode": "standard", "max_attempts": 1}, read_timeout=8))
         dead_letters = DeadLetters(self.config.get("dead_letter_path") or "kinesis-dead-letters.jsonl")
         as_records = self.config.get("message_format") == "record"
         files = BatchFiles.from_config(self.config)

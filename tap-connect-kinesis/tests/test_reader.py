@@ -4,6 +4,7 @@ NextShardIterator nor ChildShards, and moves a split parent's records into its c
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import defaultdict
@@ -369,3 +370,25 @@ def test_a_shard_far_behind_does_not_keep_the_others_waiting(kinesis, tmp_path):
             break
     else:
         raise AssertionError("the fresh event waited behind the backlog")
+
+
+def test_get_records_limit_follows_the_records_size(kinesis, tmp_path):
+    """One GetRecords answer holds about max_answer_bytes of record data (memory bound): the
+    first call asks for at most 1,000 records, the next ones for what fits."""
+    stream = kinesis.stream(shards=1)
+    _, written = kinesis.simulate(stream, hours=1, agents=30)
+    reader, _ = _reader(kinesis.client, stream, tmp_path)
+    reader.settings.max_answer_bytes = 50_000
+    limits = []
+    real = kinesis.client.get_records
+
+    def get_records(**kwargs):
+        limits.append(kwargs["Limit"])
+        return real(**kwargs)
+
+    reader._read_client = type("Client", (), {"get_records": staticmethod(get_records)})()
+    rows = _emitted(list(reader.cycles()))
+    assert sorted(r.event_id for r in rows) == sorted(event_ids(written)), "nothing lost, nothing twice"
+    size = sum(len(json.dumps(d)) for d in written) / len(written)
+    assert limits[0] == 1_000
+    assert all(limit <= 50_000 / size * 1.5 for limit in limits[1:]), (limits, size)
