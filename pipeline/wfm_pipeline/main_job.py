@@ -1,7 +1,8 @@
 """The main job: both taps into the warehouse, dbt builds the WFM tables, then the report.
 
 Without AWS settings it runs against the built-in simulated contact centre into an embedded
-PostgreSQL (or the configured warehouse); with them, against the real Amazon Connect.
+PostgreSQL it starts itself (the demo's warehouse), unless WFM_PG_HOST names a PostgreSQL or
+WFM_DUCKDB_PATH a DuckDB file; with AWS settings, against the real Amazon Connect.
 
 Run it any number of times, in any minute: each run collects what is new since the last.
 With the simulator, the warehouse keeps the simulated world's identity

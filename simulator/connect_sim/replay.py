@@ -5,7 +5,7 @@ JSON documents of `kinesis/event_json.py`, possibly with duplicates, each agent'
 (agents may interleave). Output is one list of `model.StatePeriod` per agent, comparable to
 the ground truth `World.state_periods()`.
 
-Derivation rules (those of the WFM tables contract, wfm_agent_state_transaction):
+Derivation rules (the WFM tables contract, docs/data-contract.md: wfm_agent_state_transaction):
 - LOGOUT → LOGGED_OUT. While logged out only a LOGIN changes the activity.
 - A contact in CONNECTING / CONNECTED / CONNECTED_ONHOLD → ON_CONTACT.
 - A contact in ENDED → AFTER_CONTACT_WORK, until the contact leaves the snapshot.

@@ -34,6 +34,7 @@ log = logging.getLogger("tap-amazon-connect")
 THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling",
                               "LimitExceededException"})
 MAX_FILTER_VALUES = 100  # resource ids (queues, routing profiles) per metric request (V1 and V2)
+MAX_PAGE_SIZE = 100  # MaxResults of a metric request page (V1, V2 and current)
 EXTRA_THROTTLE_ROUNDS = 6
 MAX_THROTTLE_PAUSE_S = 60.0
 # ListInstances and DescribeInstance also show instances being created or whose creation
@@ -199,19 +200,11 @@ class ConnectClient:
                        metrics: Sequence[Mapping[str, Any]], groupings: Sequence[str],
                        channels: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
         """GetMetricDataV2 results for [start, end) (under 3 days: windows.v2_windows), one per
-        group and interval with data: one request per 100 ids of the resource filter
-        (`resource_key` QUEUE, ROUTING_PROFILE or AGENT: a request needs one, and takes at
-        most 100 filter values), every page followed. `channels`: a CHANNEL filter as well
-        (channel values do not count toward the 100). Every V2 stream reads through here."""
-        also = [{"FilterKey": "CHANNEL", "FilterValues": list(channels)}] if channels else []
+        group and interval with data: one request (v2_request) per MAX_FILTER_VALUES ids of
+        the resource filter, every page followed. Every V2 stream reads through here."""
         for batch in batches(resource_ids, MAX_FILTER_VALUES):
-            yield from self.paginate(
-                "GetMetricDataV2", "MetricResults",
-                ResourceArn=instance.arn, StartTime=start, EndTime=end,
-                Interval={"TimeZone": "UTC", "IntervalPeriod": INTERVAL_PERIODS[interval_minutes]},
-                Filters=[{"FilterKey": resource_key, "FilterValues": list(batch)}, *also],
-                Groupings=list(groupings), Metrics=list(metrics), MaxResults=100,
-            )
+            yield from self.paginate("GetMetricDataV2", "MetricResults", **v2_request(
+                instance, resource_key, batch, start, end, interval_minutes, metrics, groupings, channels))
 
     def routing_profile_ids(self, instance_id: str) -> list[str]:
         """Every routing profile of the instance (ListRoutingProfiles, cached for the run)."""
@@ -230,7 +223,7 @@ class ConnectClient:
                 "GetMetricData", "MetricResults",
                 InstanceId=instance.id, StartTime=start, EndTime=end,
                 Filters={"Queues": list(batch), "Channels": list(channels)},
-                Groupings=["QUEUE", "CHANNEL"], HistoricalMetrics=metrics, MaxResults=100,
+                Groupings=["QUEUE", "CHANNEL"], HistoricalMetrics=metrics, MaxResults=MAX_PAGE_SIZE,
             )
 
     def current_rows(self, instance: Instance, queue_ids: Sequence[str],
@@ -240,10 +233,37 @@ class ConnectClient:
             for page in self.pages(
                 "GetCurrentMetricData", InstanceId=instance.id,
                 Filters={"Queues": list(batch), "Channels": list(channels)},
-                Groupings=["QUEUE", "CHANNEL"], CurrentMetrics=metrics, MaxResults=100,
+                Groupings=["QUEUE", "CHANNEL"], CurrentMetrics=metrics, MaxResults=MAX_PAGE_SIZE,
             ):
                 for row in page.get("MetricResults") or []:
                     yield row, page.get("DataSnapshotTime")
+
+
+def v2_request(instance: Instance, resource_key: str, resource_ids: Sequence[str], start: datetime,
+               end: datetime, interval_minutes: int, metrics: Sequence[Mapping[str, Any]],
+               groupings: Sequence[str] = (), channels: Sequence[str] = (),
+               max_results: int = MAX_PAGE_SIZE) -> dict[str, Any]:
+    """The parameters of one GetMetricDataV2 request (the streams' and --test's alike).
+
+    [start, end) must be under 3 days (windows.v2_windows). `resource_key` is QUEUE,
+    ROUTING_PROFILE or AGENT: a request needs one such filter, with at most
+    MAX_FILTER_VALUES ids (ConnectClient.metric_rows_v2 cuts them into batches).
+    `channels`: a CHANNEL filter as well (channel values do not count toward that limit).
+    No `groupings`: the request has no Groupings.
+    """
+    if len(resource_ids) > MAX_FILTER_VALUES:
+        raise ValueError(f"GetMetricDataV2 takes at most {MAX_FILTER_VALUES} {resource_key} filter values, "
+                         f"not {len(resource_ids)}")
+    filters = [{"FilterKey": resource_key, "FilterValues": list(resource_ids)}]
+    if channels:
+        filters.append({"FilterKey": "CHANNEL", "FilterValues": list(channels)})
+    return {
+        "ResourceArn": instance.arn, "StartTime": start, "EndTime": end,
+        "Interval": {"TimeZone": "UTC", "IntervalPeriod": INTERVAL_PERIODS[interval_minutes]},
+        "Filters": filters,
+        **({"Groupings": list(groupings)} if groupings else {}),
+        "Metrics": list(metrics), "MaxResults": max_results,
+    }
 
 
 def batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -251,4 +271,4 @@ def batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[i:i + size]
 
 
-__all__ = ["ConnectClient", "Instance", "MissingPermissionError", "Queue", "batches"]
+__all__ = ["ConnectClient", "Instance", "MissingPermissionError", "Queue", "batches", "v2_request"]

@@ -26,9 +26,9 @@ from botocore.exceptions import ClientError
 from wfm_aws import MissingPermissionError
 
 from . import clock, metric_specs
-from .client import ConnectClient, Instance
+from .client import ConnectClient, Instance, v2_request
 from .options import Options, OptionsError
-from .windows import INTERVAL_PERIODS, closed_until
+from .windows import closed_until
 
 STREAM_ACTIONS = {
     "instances": [],
@@ -93,11 +93,9 @@ def check_permissions(connect: ConnectClient, options: Options, streams: Iterabl
         "ListAgentStatuses": lambda: connect.call("ListAgentStatuses", InstanceId=iid, MaxResults=1),
         "ListUserHierarchyGroups": lambda: connect.call("ListUserHierarchyGroups", InstanceId=iid, MaxResults=1),
         "ListUsers": lambda: connect.call("ListUsers", InstanceId=iid, MaxResults=1),
-        "GetMetricDataV2": lambda: connect.call(
-            "GetMetricDataV2", ResourceArn=instance.arn, StartTime=start, EndTime=end,
-            Interval={"TimeZone": "UTC", "IntervalPeriod": INTERVAL_PERIODS[options.interval_minutes]},
-            Filters=[{"FilterKey": "QUEUE", "FilterValues": some_queue}],
-            Metrics=[{"Name": "CONTACTS_QUEUED"}], MaxResults=1),
+        "GetMetricDataV2": lambda: connect.call("GetMetricDataV2", **v2_request(
+            instance, "QUEUE", some_queue, start, end, options.interval_minutes,
+            [{"Name": "CONTACTS_QUEUED"}], max_results=1)),
         "GetMetricData": lambda: connect.call(
             "GetMetricData", InstanceId=iid, StartTime=start, EndTime=end,
             Filters=v1_filters, Groupings=["QUEUE"],

@@ -55,6 +55,13 @@ def closed_until(now: datetime, interval_minutes: int, settle_minutes: int) -> d
     return floor_to(now - timedelta(minutes=settle_minutes), interval_minutes)
 
 
+def resume_from(read_until: datetime, interval_minutes: int, lookback_minutes: int) -> datetime:
+    """Where a run starts when the previous one read up to `read_until` (the end of its last
+    interval): lookback_minutes earlier, on an interval boundary (Connect restates recent
+    intervals; re-read rows are upserts). The one restart rule of the interval streams."""
+    return floor_to(read_until - timedelta(minutes=lookback_minutes), interval_minutes)
+
+
 def interval_starts(start: datetime, end: datetime, minutes: int) -> Iterator[datetime]:
     step = timedelta(minutes=minutes)
     moment = start

@@ -27,3 +27,19 @@ def test_meltano_declares_every_setting_with_a_kind_of_its_type():
     for name, kind in declared.items():
         [json_type] = [t for t in properties[name]["type"] if t != "null"]
         assert kind in KINDS.get(json_type, set()), (name, kind, json_type)
+
+
+def test_both_taps_share_one_definition_of_each_aws_setting():
+    """wfm-aws's settings are written once in meltano.yml (anchors in tap-amazon-connect,
+    aliases in tap-connect-kinesis), so the two taps cannot drift apart."""
+    from wfm_aws.singer_config import aws_properties
+
+    text = MELTANO_YML.read_text()
+    plugins = {p["name"]: p for p in yaml.safe_load(text)["plugins"]["extractors"]}
+    names = [prop.name for prop in aws_properties("Connect")]
+    assert len(names) == 16
+    for name in names:
+        [ours] = [s for s in plugins["tap-amazon-connect"]["settings"] if s["name"] == name]
+        [theirs] = [s for s in plugins["tap-connect-kinesis"]["settings"] if s["name"] == name]
+        assert ours == theirs, name
+        assert text.count(f"{{name: {name},") == 1 and f"- *{name}\n" in text, name

@@ -83,7 +83,7 @@ def own_meltano_sys_dir(where: Path) -> Path:
     """A .meltano of the test's own for `MELTANO_SYS_DIR_ROOT`, its plugin directories the
     project's installed ones: Meltano writes each run's catalog and config under run/<plugin>/
     and its logs under logs/, which two tests' runs at once would share. (The end-to-end tests
-    run in two xdist groups, one test of each at a time.)"""
+    run in three xdist groups, one test of each at a time.)"""
     sys_dir = where / "meltano-sys"
     sys_dir.mkdir()
     for kind in ("extractors", "loaders", "utilities", "transformers", "mappers"):

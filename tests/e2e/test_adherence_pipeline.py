@@ -15,7 +15,7 @@ import pytest
 from connect_sim import truth
 from connect_sim.kinesis.readback import read_stream
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-a")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-c")]
 # The default seed connect_status_wfm_state_map: Available → AVAILABLE; Offline while logged
 # in, Break, Lunch, Training, Meeting, and a missed / rejected / errored contact on screen
 # (CONTACT_*) → UNAVAILABLE.

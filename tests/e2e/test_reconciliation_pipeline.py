@@ -14,7 +14,7 @@ import pytest
 
 from connect_sim import truth
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-a")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-c")]
 ACTIVITY = ("online_seconds", "idle_seconds", "on_contact_seconds", "non_productive_seconds",
             "error_status_seconds")
 

@@ -3,7 +3,7 @@
 The dbt tests build the raw layer themselves (fast, and with late, duplicated and re-read
 rows placed exactly; tests/e2e runs the real taps and target): one table per stream, the
 column names of
-../shared/reference/wfm-tables.md (as the taps' schemas spell them), agent events
+docs/data-contract.md (as the taps' schemas spell them), agent events
 flattened from the JSON documents Connect writes. Postgres gets timestamptz and jsonb
 columns (as target-postgres creates them); DuckDB gets ISO-8601 strings and JSON text, the
 other form the contract allows. Every table carries one extra column, as a tap that grows

@@ -1,6 +1,6 @@
 """The per-agent streams (optional, not selected by default), both always GetMetricDataV2
 (GetMetricData cannot group by agent), read through the one V2 request path
-(ConnectClient.metric_rows_v2, windows.v2_windows):
+(client.v2_request, through ConnectClient.metric_rows_v2; windows.v2_windows and resume_from):
 
 agent_interval_metrics: per instance x agent x queue x channel x interval, the contacts each
   agent handled and their times (grouped by AGENT, QUEUE and CHANNEL; filtered by the
@@ -38,7 +38,16 @@ from singer_sdk import typing as th
 
 from .. import clock
 from ..options import DEFAULT_START
-from ..windows import V2_REACH, ceil_to, closed_until, floor_to, from_epoch, iso, parse_datetime, v2_windows
+from ..windows import (
+    V2_REACH,
+    ceil_to,
+    closed_until,
+    from_epoch,
+    iso,
+    parse_datetime,
+    resume_from,
+    v2_windows,
+)
 from .base import PerInstanceStream
 
 
@@ -73,7 +82,7 @@ class _AgentMetricsStream(PerInstanceStream):
         end = closed_until(now, o.interval_minutes, o.settle_minutes)
         read_until = self.get_context_state(context).get("read_until") or self.bookmark(context)
         if read_until:
-            start = floor_to(parse_datetime(read_until) - timedelta(minutes=o.lookback_minutes), o.interval_minutes)
+            start = resume_from(parse_datetime(read_until), o.interval_minutes, o.lookback_minutes)
         else:
             start = ceil_to(self.first_start(now), o.interval_minutes)
         return max(start, ceil_to(now - V2_REACH, o.interval_minutes)), end

@@ -26,6 +26,7 @@ from ..windows import (
     interval_starts,
     iso,
     parse_datetime,
+    resume_from,
     v1_windows,
     v2_windows,
 )
@@ -103,9 +104,9 @@ class QueueIntervalMetricsStream(PerInstanceStream):
         end = closed_until(now, o.interval_minutes, o.settle_minutes)
         bookmark = self.bookmark(context)
         if bookmark:
-            start = floor_to(parse_datetime(bookmark), o.interval_minutes) + timedelta(
-                minutes=o.interval_minutes - o.lookback_minutes)
-            start = floor_to(start, o.interval_minutes)
+            # the bookmark is the last interval read: the read reached its end
+            read_until = floor_to(parse_datetime(bookmark), o.interval_minutes) + timedelta(minutes=o.interval_minutes)
+            start = resume_from(read_until, o.interval_minutes, o.lookback_minutes)
         else:
             o.check_reach(now)  # an instance without a bookmark (first run, or newly added)
             start = ceil_to(o.default_start(now), o.interval_minutes)
