@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from wfm_pipeline import report
 
-from .test_settings_and_report import sample
+from .test_settings_and_report import reconciliation_sample, sample
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -52,3 +52,17 @@ def test_report_renders_its_charts_and_tables(tmp_path):
     assert _count(colours, "#2e7d32") > 2000, "the heat map's adherent cells are drawn"
     assert _count(colours, "#fdecea") > 3000, "the board marks who is out of adherence"
     assert _count(colours, "#8e24aa") > 1000, "the timeline draws after contact work"
+
+
+def test_the_reconciliation_section_shows_the_share_and_the_worst_agent_intervals(tmp_path):
+    data = sample()
+    data.reconciliation = reconciliation_sample()
+    page = tmp_path / "report.html"
+    page.write_text(report.html_page(data, report.text(data)))
+    dom = chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    assert "Is the adherence data complete?" in dom
+    section = dom.split('id="reconciliation"', 1)[1].split("<h2>", 1)[0]
+    assert "45 of 50 agent-intervals match (90%)" in section
+    assert "04:45 (4 agents, 25 min 00 s online)" in section, "the interval with events missing"
+    worst = section.split('id="reconciliation-worst"', 1)[1]
+    assert worst.count("<tr>") == 2 and "ava &lt;x&gt;" in worst and "events missing" in worst

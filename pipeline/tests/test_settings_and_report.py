@@ -260,10 +260,9 @@ def test_a_reconciliation_that_starts_late_states_its_own_window(postgres_databa
         assert reconciliation_report.collect(query) is None
 
 
-def test_the_report_says_how_much_matches_and_where_events_are_missing():
-    data = sample()
+def reconciliation_sample() -> reconciliation_report.Reconciliation:
     start = END - timedelta(hours=2)
-    data.reconciliation = reconciliation_report.Reconciliation(
+    return reconciliation_report.Reconciliation(
         window_start=start, window_end=END, statuses={"match": 45, "events_missing": 4, "events_extra": 1},
         pending=12, settled_through=END + timedelta(minutes=20),
         worst=[{"agent": "ava <x>", "interval_start_at": END - Q, "status": "events_missing",
@@ -272,6 +271,11 @@ def test_the_report_says_how_much_matches_and_where_events_are_missing():
                 "on_contact_difference_seconds": 0, "non_productive_difference_seconds": 0}],
         missing_intervals=[{"interval_start_at": END - Q, "agents": 4, "online_seconds_missing": 1500}],
         missing_interval_count=1)
+
+
+def test_the_report_says_how_much_matches_and_where_events_are_missing():
+    data = sample()
+    data.reconciliation = reconciliation_sample()
     text = _flat(report.text(data))
     assert ("Agent events against Connect's own agent time, 2026-11-26 03:00 to 05:00 AEDT: 45 of 50 "
             "agent-intervals match (90%); 4 with events missing, 1 with events extra; 12 agent-intervals after "

@@ -106,10 +106,25 @@ def simulated_history() -> tuple[float, float, int]:
 
 
 @pytest.fixture
-def pipeline(installed_plugins, postgres_database, tmp_path, event_shape, simulated_history):
+def site_time_zone() -> str | None:
+    """The simulated site's zone; None: where it is mid-morning now (a test module may override
+    it, e.g. with `zone_where_it_is(hour)`)."""
+    return None
+
+
+def zone_where_it_is(hour: int, now: datetime | None = None) -> str:
+    """A fixed-offset zone (Etc/GMT-N is UTC+N) where the local hour is `hour` now: the
+    simulated agents work by local time, so what a test sees depends on the hour there."""
+    now = now or datetime.now(UTC)
+    offset = (hour - now.hour + 12) % 24 - 12
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+@pytest.fixture
+def pipeline(installed_plugins, postgres_database, tmp_path, event_shape, simulated_history, site_time_zone):
     history_days, backlog_hours, agents = simulated_history
     with SimulatorService(tmp_path / "simulator.log", history_days=history_days, backlog_hours=backlog_hours,
-                          agents=agents, seed=11, event_shape=event_shape) as endpoints:
+                          agents=agents, seed=11, event_shape=event_shape, time_zone=site_time_zone) as endpoints:
         start = (datetime.now(UTC) - timedelta(hours=20)).strftime("%Y-%m-%dT%H:%M:%SZ")
         env = {
             **endpoints.tap_env(start, live_seconds=5),

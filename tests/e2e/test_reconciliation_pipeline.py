@@ -14,14 +14,23 @@ import pytest
 
 from connect_sim import truth
 
+from .conftest import zone_where_it_is
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-c")]
 ACTIVITY = ("online_seconds", "idle_seconds", "on_contact_seconds", "non_productive_seconds",
             "error_status_seconds")
 
 
 @pytest.fixture
+def site_time_zone() -> str:
+    """Early afternoon at the site whenever the test runs: most agents have been working for
+    hours (at 09:00 local only the early shifts had started: too few intervals to judge)."""
+    return zone_where_it_is(14)
+
+
+@pytest.fixture
 def simulated_history() -> tuple[float, float, int]:
-    """Six hours of a 12-agent centre (the morning at its site), every agent event of it still
+    """Six hours of a 12-agent centre (the site's day up to now), every agent event of it still
     in Kinesis: the events are complete from the first login."""
     return 0.25, 7.0, 12
 
