@@ -43,7 +43,8 @@ from .shards import Shard, ShardLister, assigned, ready, stream_ref, worker_of
 log = logging.getLogger("tap_connect_kinesis.reader")
 
 MIN_CALL_SPACING_S = 0.2  # Kinesis allows 5 GetRecords calls per second per shard
-GET_RECORDS_LIMIT = 10_000
+GET_RECORDS_LIMIT = 10_000  # what Kinesis allows per GetRecords call, and the default
+MAX_BATCH_ROWS = 10_000  # rows per batch at most, by default (the setting max_batch_rows)
 RETRYABLE_CODES = frozenset({
     "ProvisionedThroughputExceededException", "ThrottlingException", "LimitExceededException",
     "KMSThrottlingException", "InternalFailure", "InternalFailureException", "ServiceUnavailable",
@@ -62,7 +63,7 @@ class ReaderSettings:
     worker_index: int = 0
     worker_count: int = 1
     include_heartbeats: bool = True
-    max_batch_rows: int = 100_000
+    max_batch_rows: int = MAX_BATCH_ROWS
     max_batch_bytes: int = 24 * 2**20  # record data held for one batch at most (memory bound)
     get_records_limit: int = GET_RECORDS_LIMIT
     # Record data one GetRecords answer should hold, about (memory bound): each shard's Limit

@@ -27,7 +27,7 @@ from .deadletter import DeadLetters
 from .events import decode_agent_event, decode_contact_record
 from .health import HealthFile
 from .kinesis_client import install_fast_get_records
-from .reader import Reader, ReaderSettings, Source
+from .reader import GET_RECORDS_LIMIT, MAX_BATCH_ROWS, Reader, ReaderSettings, Source
 from .streams import AgentEventsStream, ContactRecordsStream, KinesisStream
 
 log = logging.getLogger("tap_connect_kinesis")
@@ -65,9 +65,9 @@ KINESIS_PROPERTIES = [
                 description="Where batch files go (default: a directory in the system temp dir)"),
     th.Property("batch_file_retention_seconds", th.NumberType, default=3600,
                 description="The tap removes its batch files this long after writing them"),
-    th.Property("max_batch_rows", th.IntegerType, default=10_000, description="Rows per batch file at most"),
-    th.Property("get_records_limit", th.IntegerType, default=10_000,
-                description="Records per GetRecords call at most (1-10000)"),
+    th.Property("max_batch_rows", th.IntegerType, default=MAX_BATCH_ROWS, description="Rows per batch file at most"),
+    th.Property("get_records_limit", th.IntegerType, default=GET_RECORDS_LIMIT,
+                description=f"Records per GetRecords call at most (1-{GET_RECORDS_LIMIT})"),
     th.Property("shard_discovery_interval_seconds", th.NumberType, default=60,
                 description="How often to look for new shards (also at once when a shard closes)"),
 ]
@@ -169,8 +169,8 @@ class TapConnectKinesis(WfmTap):
             worker_index=int(c.get("worker_index", 0)),
             worker_count=int(c.get("worker_count", 1)),
             include_heartbeats=bool(c.get("include_heartbeats", True)),
-            max_batch_rows=int(c.get("max_batch_rows", 10_000)),
-            get_records_limit=max(1, min(10_000, int(c.get("get_records_limit", 10_000)))),
+            max_batch_rows=int(c.get("max_batch_rows", MAX_BATCH_ROWS)),
+            get_records_limit=max(1, min(GET_RECORDS_LIMIT, int(c.get("get_records_limit", GET_RECORDS_LIMIT)))),
             discovery_interval_s=float(c.get("shard_discovery_interval_seconds", 60)),
         )
 

@@ -1,0 +1,20 @@
+"""A setting's default is declared once: what the reader does with no config is what the tap's
+settings (its --about, meltano's docs) say."""
+
+from __future__ import annotations
+
+from tap_connect_kinesis.reader import ReaderSettings
+from tap_connect_kinesis.tap import TapConnectKinesis
+
+# tap setting → ReaderSettings field
+SAME = {"collection_interval_seconds": "interval_s", "start_position": "start_position",
+        "include_heartbeats": "include_heartbeats", "max_batch_rows": "max_batch_rows",
+        "get_records_limit": "get_records_limit", "shard_discovery_interval_seconds": "discovery_interval_s"}
+
+
+def test_the_reader_defaults_are_the_tap_settings_defaults():
+    schema = TapConnectKinesis.config_jsonschema["properties"]
+    reader = ReaderSettings()
+    differ = {setting: (schema[setting].get("default"), getattr(reader, field))
+              for setting, field in SAME.items() if schema[setting].get("default") != getattr(reader, field)}
+    assert not differ, differ
