@@ -25,7 +25,7 @@ from .embedded_postgres import reachable, with_state_in_warehouse
 from .meltano_runner import MeltanoRunner
 from .settings import PipelineSettings
 from .simulator_service import SimulatorService, busiest_zone
-from .warehouse import RAW_SCHEMA, WFM_SCHEMA, connect, table_exists
+from .warehouse import RAW_SCHEMA, WFM_SCHEMA, as_utc, connect, table_exists
 
 STARTUP_SECONDS = 6  # meltano and the tap start before the tap's own clock (max_run_seconds) runs
 
@@ -45,10 +45,6 @@ class Counts:
     periods: int = 0  # rows of wfm_agent_state_transaction
 
 
-def _utc(value) -> datetime | None:
-    return None if value is None else (value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC))
-
-
 def counts(settings: PipelineSettings) -> Counts:
     with connect(settings) as query:
         events = newest_event = None
@@ -63,7 +59,7 @@ def counts(settings: PipelineSettings) -> Counts:
             intervals, newest_interval = row["n"], row["t"]
         if table_exists(query, WFM_SCHEMA, "wfm_agent_state_transaction"):
             periods = query(f"select count(*) as n from {WFM_SCHEMA}.wfm_agent_state_transaction")[0]["n"]
-    return Counts(int(events or 0), _utc(newest_event), int(intervals or 0), _utc(newest_interval),
+    return Counts(int(events or 0), as_utc(newest_event), int(intervals or 0), as_utc(newest_interval),
                   int(periods or 0))
 
 

@@ -11,9 +11,9 @@ earliest; intervals still pending are counted apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from .warehouse import WFM_SCHEMA, table_exists
+from .warehouse import WFM_SCHEMA, as_utc, naive_utc, table_exists
 
 TABLE = "wfm_agent_reconciliation"
 JUDGED = ("online", "idle", "on_contact", "non_productive")  # the categories the status judges
@@ -41,16 +41,6 @@ class Reconciliation:
         return self.statuses.get("match", 0)
 
 
-def _utc(value) -> datetime | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def collect(query, hours: float = 24.0) -> Reconciliation | None:
     """None where the reconciliation is not built, or Connect's per-agent time is not collected."""
     if not table_exists(query, WFM_SCHEMA, TABLE):
@@ -59,17 +49,17 @@ def collect(query, hours: float = 24.0) -> Reconciliation | None:
     row = query(f"""select count(*) as n,
                            max(case when status <> 'connect_pending' then interval_end_at end) as settled_end,
                            max(connect_settled_through_at) as settled_through,
-                           min(interval_start_at) as first_start
+                           min(interval_start_at) as first_start,
+                           count(case when status = 'connect_pending' then 1 end) as pending
                     from {t}""")[0]
     if not row["n"]:
         return None
-    result = Reconciliation(settled_through=_utc(row["settled_through"]))
-    result.pending = int(query(f"select count(*) as n from {t} where status = 'connect_pending'")[0]["n"])
-    end = _utc(row["settled_end"])
+    result = Reconciliation(settled_through=as_utc(row["settled_through"]), pending=int(row["pending"]))
+    end = as_utc(row["settled_end"])
     if end is None:
         return result
-    result.window_start, result.window_end = max(end - timedelta(hours=hours), _utc(row["first_start"])), end
-    window = (_naive(result.window_start), _naive(end))
+    result.window_start, result.window_end = max(end - timedelta(hours=hours), as_utc(row["first_start"])), end
+    window = (naive_utc(result.window_start), naive_utc(end))
     in_window = "r.interval_start_at >= %s and r.interval_end_at <= %s and r.status <> 'connect_pending'"
     result.statuses = {r["status"]: int(r["n"]) for r in query(
         f"select r.status, count(*) as n from {t} r where {in_window} group by r.status", window)}
@@ -85,7 +75,7 @@ def collect(query, hours: float = 24.0) -> Reconciliation | None:
         order by distance desc, r.interval_start_at desc, agent
         limit {WORST_SHOWN}""", window)
     for r in result.worst:
-        r["interval_start_at"] = _utc(r["interval_start_at"])
+        r["interval_start_at"] = as_utc(r["interval_start_at"])
     missing = query(f"""
         select r.interval_start_at, count(*) as agents,
                sum(greatest(-r.online_difference_seconds, 0)) as online_seconds_missing
@@ -94,6 +84,6 @@ def collect(query, hours: float = 24.0) -> Reconciliation | None:
         group by r.interval_start_at
         order by r.interval_start_at desc""", window)
     result.missing_interval_count = len(missing)
-    result.missing_intervals = [{**r, "interval_start_at": _utc(r["interval_start_at"])}
+    result.missing_intervals = [{**r, "interval_start_at": as_utc(r["interval_start_at"])}
                                 for r in missing[:MISSING_INTERVALS_SHOWN]]
     return result

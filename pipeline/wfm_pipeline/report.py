@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from . import reconciliation_report
 from .settings import PipelineSettings, ReportTargets
-from .warehouse import WFM_SCHEMA, connect, table_exists
+from .warehouse import WFM_SCHEMA, as_utc, connect, naive_utc, table_exists
 
 # wfm_state → readable label and colour, used alike in every table, chart and tooltip.
 STATES = {
@@ -111,17 +111,6 @@ class ReportData:
         return timedelta(minutes=self.interval_minutes)
 
 
-def _utc(value) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _naive(moment: datetime) -> datetime:
-    """A query parameter: the warehouse stores UTC as timestamp without time zone."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
-
-
 def _floor(moment: datetime, step: timedelta) -> datetime:
     return moment - (moment - datetime(2000, 1, 1, tzinfo=UTC)) % step
 
@@ -147,16 +136,16 @@ def collect(settings: PipelineSettings, hours: float = 24.0, agent_hours: float 
             f"select distinct site_time_zone from {s}.wfm_queue where site_time_zone is not null")]
         zone, note = _display_zone(targets, zones)
         lengths = query(f"select interval_start_at, interval_end_at from {s}.wfm_interval_volume limit 1")
-        minutes = (round((_utc(lengths[0]["interval_end_at"]) - _utc(lengths[0]["interval_start_at"]))
+        minutes = (round((as_utc(lengths[0]["interval_end_at"]) - as_utc(lengths[0]["interval_start_at"]))
                          .total_seconds() / 60) if lengths else 15)
         step = timedelta(minutes=minutes)
         latest = query(f"""select max(interval_start_at) as t from {s}.wfm_interval_volume
                            where contacts_offered > 0 or contacts_handled > 0 or contacts_abandoned > 0""")[0]["t"]
         newest_event = query(f"select max(last_confirmed_at) as t from {s}.wfm_agent_current_state")[0]["t"]
-        end = _utc(latest) + step if latest else _floor(datetime.now(UTC), step)
-        as_of = _utc(newest_event) if newest_event else None
+        end = as_utc(latest) + step if latest else _floor(datetime.now(UTC), step)
+        as_of = as_utc(newest_event) if newest_event else None
         data = ReportData(end - timedelta(hours=hours), end, zone, note, as_of, minutes, targets)
-        lo, hi = _naive(data.window_start), _naive(end)
+        lo, hi = naive_utc(data.window_start), naive_utc(end)
 
         data.thresholds = sorted(int(r["t"]) for r in query(
             f"""select distinct service_level_threshold_seconds as t from {s}.wfm_interval_volume
@@ -188,7 +177,7 @@ def collect(settings: PipelineSettings, hours: float = 24.0, agent_hours: float 
             group by interval_start_at""", (lo, hi))}
         start = data.window_start
         while start < end:  # every interval of the window, a quiet one too
-            r = by_start.get(_naive(start))
+            r = by_start.get(naive_utc(start))
             data.intervals.append(Interval(start) if r is None else Interval(
                 start, int(r["offered"]), int(r["queued"]), int(r["handled"]), int(r["handled_outbound"]),
                 int(r["abandoned"]), int(r["in_threshold"]), float(r["handle_seconds"] or 0)))
@@ -205,7 +194,7 @@ def collect(settings: PipelineSettings, hours: float = 24.0, agent_hours: float 
                 join {s}.wfm_agent a on a.instance_id = x.instance_id and a.agent_id = x.agent_id
                 where x.interval_start_at >= %s and x.interval_start_at < %s and x.scheduled_seconds > 0
                 order by a.username, x.interval_start_at""",
-                (_naive(data.adherence_start), _naive(data.adherence_end))):
+                (naive_utc(data.adherence_start), naive_utc(data.adherence_end))):
             data.adherence.setdefault(row["username"], []).append(row)
 
         data.timeline_end = now
@@ -217,7 +206,7 @@ def collect(settings: PipelineSettings, hours: float = 24.0, agent_hours: float 
             join {s}.wfm_agent a on a.instance_id = t.instance_id and a.agent_id = t.agent_id
             where (t.state_end_at is null or t.state_end_at > %s) and t.state_start_at < %s
               and t.wfm_state <> 'LOGGED_OUT'
-            order by a.username, t.state_start_at""", (_naive(data.timeline_start), _naive(now)))
+            order by a.username, t.state_start_at""", (naive_utc(data.timeline_start), naive_utc(now)))
         data.reconciliation = reconciliation_report.collect(query, hours)
     data.timeline = _timeline_segments(periods, data.timeline_start, data.timeline_end)
     return data
@@ -240,7 +229,7 @@ def _collect_board(query, data: ReportData, now: datetime) -> None:
     if data.schedule_known:
         for row in query(f"""select instance_id, agent_id, activity from {STAGING_SCHEMA}.stg_wfm__schedule
                              where agent_id is not null and start_at <= %s and end_at > %s""",
-                         (_naive(now), _naive(now))):
+                         (naive_utc(now), naive_utc(now))):
             scheduled[(row["instance_id"], row["agent_id"])] = row["activity"]
         for row in query(f"select activity, wfm_state from {CONFIG_SCHEMA}.adherence_activity_allowed_states"):
             allowed[row["activity"]].add(row["wfm_state"])
@@ -252,7 +241,7 @@ def _collect_board(query, data: ReportData, now: datetime) -> None:
             continue  # logged out and not expected to be logged in now
         adherent = None if activity is None else row["wfm_state"] in allowed[activity]
         board.append({**row, "scheduled_activity": activity, "adherent": adherent,
-                      "state_start_at": _utc(row["state_start_at"]) if row["state_start_at"] else None})
+                      "state_start_at": as_utc(row["state_start_at"]) if row["state_start_at"] else None})
     board.sort(key=lambda r: (r["adherent"] is not False, order.index(r["wfm_state"]) if r["wfm_state"] in order
                               else len(order), r["username"] or ""))
     data.board = board
@@ -263,8 +252,8 @@ def _timeline_segments(periods: list[dict], start: datetime, end: datetime) -> d
     none shorter than SHORTEST_SEGMENT (a zero-length period draws nothing)."""
     timeline: dict[str, list[dict]] = {}
     for p in periods:
-        a = max(_utc(p["state_start_at"]), start)
-        b = min(_utc(p["state_end_at"]), end) if p["state_end_at"] else end
+        a = max(as_utc(p["state_start_at"]), start)
+        b = min(as_utc(p["state_end_at"]), end) if p["state_end_at"] else end
         if b <= a:
             continue
         label = state_label(p["wfm_state"], p["source_status_name"], p["activity"], p["channel"])
@@ -691,7 +680,7 @@ def _heatmap_svg(data: ReportData, width: int = 960, row: int = 16) -> str:
         parts.append(f'<text class="agent" x="0" y="{y + row - 4}">{html.escape(user)}</text>'
                      f'<rect class="lane" x="{label}" y="{y + 1}" width="{cell * columns:.1f}" height="{row - 2}"/>')
         for c in cells:
-            at = _utc(c["interval_start_at"])
+            at = as_utc(c["interval_start_at"])
             sched, adh = float(c["scheduled_seconds"]), float(c["adherent_seconds"])
             pct = 100 * adh / sched
             so_far = data.as_of is not None and at + data.step > data.as_of

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from .settings import PipelineSettings
@@ -53,3 +54,18 @@ def connect(settings: PipelineSettings, write: bool = False):
 def table_exists(query, schema: str, table: str) -> bool:
     return bool(query("select 1 as found from information_schema.tables where table_schema = %s "
                       "and table_name = %s", (schema, table)))
+
+
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """A time read back (naive UTC as the warehouse stores it, aware, or ISO text) as an aware
+    UTC datetime; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A query parameter: the warehouse stores UTC as timestamp without time zone."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
