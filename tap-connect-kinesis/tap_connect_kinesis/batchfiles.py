@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import msgspec
-from singer_sdk.helpers._batch import BaseBatchFileEncoding
+
+from .sdk_internals import batch_encoding
 
 log = logging.getLogger(__name__)
 ENCODE_SLICE = 500
@@ -36,7 +37,7 @@ class BatchFiles:
         self.directory = directory
         self.prefix = prefix
         self.compression = compression if compression in ("gzip",) else None
-        self.encoding = BaseBatchFileEncoding(format="jsonl", compression=self.compression or "none")
+        self.encoding = batch_encoding(self.compression)
         self.retention_s = retention_s
         self._encoder = msgspec.json.Encoder()
         self._next_cleanup = 0.0

@@ -11,7 +11,10 @@ Every row the tap emits loads into the targets (target-postgres, target-duckdb,
 target-mssql): a record that would make a target fail the whole batch (and so block every
 record after it, run after run) raises `NotAnEvent` with the reason, and the reader sends it
 to the dead letters. Checked, cheapest first (a record of the usual shape pays for a few
-byte scans in C and one `fromisoformat` per time):
+byte scans in C and one `fromisoformat` per time not seen lately: a time already checked in
+the tap's form is remembered, bounded, as an agent's status start and a contact's times recur
+from event to event). No struct here is tracked by the garbage collector (`gc=False`: they
+hold strings and raw JSON only, so no cycle), so rows held for a batch cost no collection:
   - at most MAX_RECORD_BYTES (1 MiB, Kinesis's default record limit) of JSON;
   - UTF-8 throughout (msgspec does not check the raw JSON parts it copies), no NUL
     character in any string (no target stores one), no lone surrogate (msgspec);
@@ -46,7 +49,7 @@ class NotAnEvent(ValueError):
     """The record is not JSON, or not a document of the expected data model."""
 
 
-class _Status(msgspec.Struct, frozen=True):
+class _Status(msgspec.Struct, frozen=True, gc=False):
     """AgentStatus: AWS's data model and sample events document ARN, Name and StartTimestamp
     only; `Type` is read when an event happens to carry it (the transform takes a status's
     type from ListAgentStatuses by ARN)."""
@@ -57,7 +60,7 @@ class _Status(msgspec.Struct, frozen=True):
     Type: str | None = None
 
 
-class _NextStatus(msgspec.Struct, frozen=True):
+class _NextStatus(msgspec.Struct, frozen=True, gc=False):
     """NextAgentStatus: the data model spells its time `EnqueueTimestamp`, one AWS sample
     event `EnqueuedTimestamp`; either is accepted."""
 
@@ -71,19 +74,19 @@ class _NextStatus(msgspec.Struct, frozen=True):
         return self.EnqueueTimestamp or self.EnqueuedTimestamp
 
 
-class _RoutingProfile(msgspec.Struct, frozen=True):
+class _RoutingProfile(msgspec.Struct, frozen=True, gc=False):
     ARN: str | None = None
     Name: str | None = None
 
 
-class _Configuration(msgspec.Struct, frozen=True):
+class _Configuration(msgspec.Struct, frozen=True, gc=False):
     Username: str | None = None
     FirstName: str | None = None
     LastName: str | None = None
     RoutingProfile: _RoutingProfile | None = None
 
 
-class _Contact(msgspec.Struct, frozen=True):
+class _Contact(msgspec.Struct, frozen=True, gc=False):
     """The times of a snapshot's contact, checked (the transform reads them); the contacts
     column keeps the JSON as Connect wrote it."""
 
@@ -92,14 +95,14 @@ class _Contact(msgspec.Struct, frozen=True):
     QueueTimestamp: str | None = None
 
 
-class _Snapshot(msgspec.Struct, frozen=True):
+class _Snapshot(msgspec.Struct, frozen=True, gc=False):
     AgentStatus: _Status | None = None
     NextAgentStatus: _NextStatus | None = None
     Configuration: _Configuration | None = None
     Contacts: msgspec.Raw = msgspec.Raw(b"[]")
 
 
-class _AgentEvent(msgspec.Struct, frozen=True):
+class _AgentEvent(msgspec.Struct, frozen=True, gc=False):
     EventId: str
     EventType: str
     EventTimestamp: str
@@ -111,7 +114,7 @@ class _AgentEvent(msgspec.Struct, frozen=True):
     PreviousAgentSnapshot: msgspec.Raw = msgspec.Raw(b"null")
 
 
-class AgentEventRow(msgspec.Struct, omit_defaults=False):
+class AgentEventRow(msgspec.Struct, omit_defaults=False, gc=False):
     """One `agent_events` row; field order is the column order of the SCHEMA message."""
 
     event_id: str
@@ -193,6 +196,7 @@ assert list(AGENT_EVENT_SCHEMA["properties"]) == list(AgentEventRow.__struct_fie
 _EMPTY_LIST = msgspec.Raw(b"[]")
 _event_decoder = msgspec.json.Decoder(_AgentEvent)
 _snapshot_decoder = msgspec.json.Decoder(_Snapshot | None)
+_decode_event, _decode_snapshot = _event_decoder.decode, _snapshot_decoder.decode
 _contacts_decoder = msgspec.json.Decoder(list[_Contact] | None)
 # RecursionError: JSON nested more deeply than the decoder's stack allows (it used to stop the tap)
 _DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
@@ -207,11 +211,17 @@ def _instance_id(instance_arn: str) -> str:
     return instance_arn.split("instance/", 1)[-1].split("/", 1)[0]
 
 
+_ISO_MS = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"
+
+
 def iso_utc(value: datetime | None) -> str | None:
+    """A datetime (naive: UTC) → `2026-11-02T08:05:00.049Z` (UTC, milliseconds, truncated)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    zone = value.tzinfo
+    if zone is UTC or zone is None:  # no conversion (GetRecords arrival times are in UTC)
+        return _ISO_MS % (value.year, value.month, value.day, value.hour, value.minute, value.second,
+                          value.microsecond // 1000)
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -223,16 +233,29 @@ _TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.(\d{1,9}))?(?:Z|[+-]\
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
+# Times already checked that are in the tap's form: an agent's status start, a contact's times
+# recur from event to event. Bounded: emptied when full.
+_KNOWN_TIMES: set[str] = set()
+_KNOWN_TIMES_MAX = 4096
+
+
 def utc_time(value: str, max_fraction_digits: int = 9) -> str | None:
     """An RFC 3339 time in the years 1900-2200 (in UTC) → the tap's form
     (`2026-11-02T08:05:00.049Z`: UTC, milliseconds); None for anything else."""
+    if value in _KNOWN_TIMES:
+        return value
     if len(value) == 24 and value[4:20:3] == "--T::." and value[23] == "Z":
         # already the tap's form (Connect's too): a real date and time, and the year in range
         try:
             year = _fromisoformat(value).year
         except ValueError:
             return None
-        return value if MIN_YEAR <= year <= MAX_YEAR else None
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            return None
+        if len(_KNOWN_TIMES) >= _KNOWN_TIMES_MAX:
+            _KNOWN_TIMES.clear()
+        _KNOWN_TIMES.add(value)  # 3 fraction digits: a time for every max_fraction_digits
+        return value
     match = _TIME.fullmatch(value)
     if match is None or len(match.group(1) or "") > max_fraction_digits:
         return None
@@ -303,75 +326,81 @@ def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
     An optional column left null because its value could not be loaded is described in
     `notes` (when given).
     """
-    data = _checked(data)
+    if len(data) > MAX_RECORD_BYTES or b"\n" in data or b"\r" in data:
+        data = _checked(data)
     try:
-        event = _event_decoder.decode(data)
-        current = _snapshot_decoder.decode(event.CurrentAgentSnapshot)
+        event = _decode_event(data)
+        current_snapshot = event.CurrentAgentSnapshot
+        current = _decode_snapshot(current_snapshot)
     except _DECODE_ERRORS as error:
         raise NotAnEvent(_decode_reason(error)) from None
     if not data.isascii() or b"\\" in data:
         _check_text(data)
-    if event.EventType not in AGENT_EVENT_TYPES:
-        raise NotAnEvent(f"EventType {event.EventType[:60]!r} is not an agent event type")
-    if not event.EventId or (len(event.EventId) > MAX_KEY_BYTES // 4 and _too_long(event.EventId, MAX_KEY_BYTES)):
+    event_id, event_type = event.EventId, event.EventType
+    instance_arn, agent_arn = event.InstanceARN, event.AgentARN
+    if event_type not in AGENT_EVENT_TYPES:
+        raise NotAnEvent(f"EventType {event_type[:60]!r} is not an agent event type")
+    if not event_id or (len(event_id) > MAX_KEY_BYTES // 4 and _too_long(event_id, MAX_KEY_BYTES)):
         raise NotAnEvent(f"EventId must be 1-{MAX_KEY_BYTES} bytes (it is the row key)")
-    if ":instance/" not in event.InstanceARN or "/agent/" not in event.AgentARN:
+    if ":instance/" not in instance_arn or "/agent/" not in agent_arn:
         raise NotAnEvent("InstanceARN or AgentARN is not an Amazon Connect ARN")
-    if len(event.InstanceARN) + len(event.AgentARN) > MAX_ARN_BYTES // 4 and (
-            _too_long(event.InstanceARN, MAX_ARN_BYTES) or _too_long(event.AgentARN, MAX_ARN_BYTES)):
+    if len(instance_arn) + len(agent_arn) > MAX_ARN_BYTES // 4 and (
+            _too_long(instance_arn, MAX_ARN_BYTES) or _too_long(agent_arn, MAX_ARN_BYTES)):
         raise NotAnEvent(f"InstanceARN or AgentARN is longer than {MAX_ARN_BYTES} bytes")
     event_timestamp = utc_time(event.EventTimestamp)
     if event_timestamp is None:
         raise NotAnEvent(_not_a_time("EventTimestamp", event.EventTimestamp))
-    if not _object_or_null(event.PreviousAgentSnapshot):
+    previous_snapshot = event.PreviousAgentSnapshot
+    if not _object_or_null(previous_snapshot):
         raise NotAnEvent("PreviousAgentSnapshot is neither an object nor null")
-    status = current.AgentStatus if current is not None else None
-    next_status = current.NextAgentStatus if current is not None else None
-    configuration = current.Configuration if current is not None else None
-    profile = configuration.RoutingProfile if configuration is not None else None
-    contacts = current.Contacts if current is not None else _EMPTY_LIST
+    instance_id = instance_arn.split("instance/", 1)[-1].split("/", 1)[0]  # _instance_id
+    agent_id = agent_arn.rsplit("/", 1)[-1]  # _last_part
+    if current is None:
+        return AgentEventRow(
+            event_id, event_type, event_timestamp, event.AWSAccountId, instance_arn, instance_id, agent_arn,
+            agent_id, None, None, None, None, None, None, None, None, None, None, None, None, None,
+            _EMPTY_LIST, current_snapshot, previous_snapshot, event.Version, shard_id, sequence_number,
+            arrival, collected_at)
+    contacts = current.Contacts
     if len(contacts) > 2:  # not []: a list of objects whose times the transform can read
         _check_contacts(contacts)
-    started = enqueued = None
-    if status is not None and status.StartTimestamp is not None:
-        started = utc_time(status.StartTimestamp)
-        if started is None:
-            _note(notes, "CurrentAgentSnapshot.AgentStatus.StartTimestamp", status.StartTimestamp)
-    if next_status is not None and next_status.enqueued_at is not None:
-        enqueued = utc_time(next_status.enqueued_at)
-        if enqueued is None:
-            _note(notes, "CurrentAgentSnapshot.NextAgentStatus.EnqueueTimestamp", next_status.enqueued_at)
+    status = current.AgentStatus
+    if status is None:
+        status_arn = status_name = status_type = started = None
+    else:
+        status_arn, status_name, status_type = status.ARN, status.Name, status.Type
+        started = status.StartTimestamp
+        if started is not None:
+            started = utc_time(started)
+            if started is None:
+                _note(notes, "CurrentAgentSnapshot.AgentStatus.StartTimestamp", status.StartTimestamp)
+    next_status = current.NextAgentStatus
+    if next_status is None:
+        next_arn = next_name = enqueued = None
+    else:
+        next_arn, next_name = next_status.ARN, next_status.Name
+        enqueued = next_status.EnqueueTimestamp or next_status.EnqueuedTimestamp
+        if enqueued is not None:
+            enqueued = utc_time(enqueued)
+            if enqueued is None:
+                _note(notes, "CurrentAgentSnapshot.NextAgentStatus.EnqueueTimestamp", next_status.enqueued_at)
+    configuration = current.Configuration
+    if configuration is None:
+        username = first_name = last_name = profile_arn = profile_id = profile_name = None
+    else:
+        username, first_name, last_name = configuration.Username, configuration.FirstName, configuration.LastName
+        profile = configuration.RoutingProfile
+        if profile is None:
+            profile_arn = profile_id = profile_name = None
+        else:
+            profile_arn, profile_name = profile.ARN, profile.Name
+            profile_id = profile_arn.rsplit("/", 1)[-1] if profile_arn else None
+    # positional, in the column order (AgentEventRow's fields)
     return AgentEventRow(
-        event_id=event.EventId,
-        event_type=event.EventType,
-        event_timestamp=event_timestamp,
-        aws_account_id=event.AWSAccountId,
-        instance_arn=event.InstanceARN,
-        instance_id=_instance_id(event.InstanceARN),
-        agent_arn=event.AgentARN,
-        agent_id=_last_part(event.AgentARN),
-        agent_status_arn=status.ARN if status else None,
-        agent_status_name=status.Name if status else None,
-        agent_status_type=status.Type if status else None,
-        agent_status_start_timestamp=started,
-        next_agent_status_arn=next_status.ARN if next_status else None,
-        next_agent_status_name=next_status.Name if next_status else None,
-        next_agent_status_enqueued_timestamp=enqueued,
-        username=configuration.Username if configuration else None,
-        agent_first_name=configuration.FirstName if configuration else None,
-        agent_last_name=configuration.LastName if configuration else None,
-        routing_profile_arn=profile.ARN if profile else None,
-        routing_profile_id=_last_part(profile.ARN) if profile and profile.ARN else None,
-        routing_profile_name=profile.Name if profile else None,
-        contacts=contacts,
-        current_snapshot=event.CurrentAgentSnapshot,
-        previous_snapshot=event.PreviousAgentSnapshot,
-        version=event.Version,
-        shard_id=shard_id,
-        sequence_number=sequence_number,
-        approximate_arrival_timestamp=arrival,
-        collected_at=collected_at,
-    )
+        event_id, event_type, event_timestamp, event.AWSAccountId, instance_arn, instance_id, agent_arn,
+        agent_id, status_arn, status_name, status_type, started, next_arn, next_name, enqueued, username,
+        first_name, last_name, profile_arn, profile_id, profile_name, contacts, current_snapshot,
+        previous_snapshot, event.Version, shard_id, sequence_number, arrival, collected_at)
 
 
 def _note(notes: list[str] | None, field: str, value: str) -> None:
@@ -387,15 +416,17 @@ def _check_contacts(raw: msgspec.Raw) -> None:
         contacts = _contacts_decoder.decode(raw)
     except _DECODE_ERRORS as error:
         raise NotAnEvent(f"CurrentAgentSnapshot.Contacts: {_decode_reason(error)}") from None
+    known = _KNOWN_TIMES
     for number, contact in enumerate(contacts or ()):
-        for field in ("StateStartTimestamp", "ConnectedToAgentTimestamp", "QueueTimestamp"):
-            value = getattr(contact, field)
-            if value is not None and utc_time(value, max_fraction_digits=6) is None:
+        for field, value in (("StateStartTimestamp", contact.StateStartTimestamp),
+                             ("ConnectedToAgentTimestamp", contact.ConnectedToAgentTimestamp),
+                             ("QueueTimestamp", contact.QueueTimestamp)):
+            if value is not None and value not in known and utc_time(value, max_fraction_digits=6) is None:
                 raise NotAnEvent(_not_a_time(f"CurrentAgentSnapshot.Contacts[{number}].{field}", value))
 
 
 # -- contact trace records (optional second stream) -------------------------------------------
-class _ContactRecord(msgspec.Struct, frozen=True):
+class _ContactRecord(msgspec.Struct, frozen=True, gc=False):
     ContactId: str
     InstanceARN: str | None = None
     Channel: str | None = None
@@ -410,7 +441,7 @@ class _ContactRecord(msgspec.Struct, frozen=True):
     Agent: msgspec.Raw = msgspec.Raw(b"null")
 
 
-class ContactRecordRow(msgspec.Struct):
+class ContactRecordRow(msgspec.Struct, gc=False):
     contact_id: str
     instance_arn: str | None
     instance_id: str | None

@@ -27,7 +27,7 @@ import msgspec
 EVENT = "before-parse.kinesis.GetRecords"
 
 
-class _Record(msgspec.Struct):
+class _Record(msgspec.Struct, gc=False):
     SequenceNumber: str
     Data: bytes  # msgspec decodes base64 itself
     PartitionKey: str | None = None
@@ -52,12 +52,17 @@ def decode_get_records(body: bytes) -> dict[str, Any]:
     records = []
     append = records.append
     for r in answer.Records:
+        arrival, key = r.ApproximateArrivalTimestamp, r.PartitionKey
+        if arrival is not None and key is not None and r.EncryptionType is None:  # the usual record
+            append({"SequenceNumber": r.SequenceNumber, "ApproximateArrivalTimestamp": fromtimestamp(arrival, UTC),
+                    "Data": r.Data, "PartitionKey": key})
+            continue
         record: dict[str, Any] = {"SequenceNumber": r.SequenceNumber}
-        if r.ApproximateArrivalTimestamp is not None:
-            record["ApproximateArrivalTimestamp"] = fromtimestamp(r.ApproximateArrivalTimestamp, UTC)
+        if arrival is not None:
+            record["ApproximateArrivalTimestamp"] = fromtimestamp(arrival, UTC)
         record["Data"] = r.Data
-        if r.PartitionKey is not None:
-            record["PartitionKey"] = r.PartitionKey
+        if key is not None:
+            record["PartitionKey"] = key
         if r.EncryptionType is not None:
             record["EncryptionType"] = r.EncryptionType
         append(record)

@@ -9,11 +9,12 @@ Each cycle (one `collection_interval_seconds`):
      positions it hands over are those of the last record in the rows;
   4. sleep what is left of the interval, unless a shard still has more to read.
 
-Positions: per shard the last sequence number processed (a decimal string, compared as an
-integer), resumed AFTER_SEQUENCE_NUMBER; `finished` once a closed shard is read to its end
-(trusted only while the stream lists the shard as closed). The state also holds the stream's
-identity (StreamARN, StreamCreationTimestamp): positions of a stream that was deleted and
-created again under the same name are discarded, with a warning.
+Positions: each source's Checkpoint (checkpoint.py), the only thing that moves them: per
+shard the last sequence number processed (a decimal string, compared as an integer), resumed
+AFTER_SEQUENCE_NUMBER; `finished` once a closed shard is read to its end (trusted only while
+the stream lists the shard as closed); and the stream's identity (StreamARN,
+StreamCreationTimestamp): positions of a stream that was deleted and created again under the
+same name are discarded, with a warning.
 A record that is not an agent event, or that a target could not load, goes to the dead
 letters with its position and the reason; the position moves past it.
 Errors: an expired iterator is replaced AFTER_SEQUENCE_NUMBER the last record; throughput
@@ -36,6 +37,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from wfm_aws import explain_client_error
 from wfm_aws.errors import is_access_denied
 
+from .checkpoint import Checkpoint, Identity
 from .deadletter import DeadLetters
 from .events import MAX_YEAR, MIN_YEAR, NotAnEvent, iso_utc
 from .shards import Shard, ShardLister, assigned, ready, stream_ref, worker_of
@@ -89,10 +91,13 @@ class Source:
     # (data, shard id, sequence number, arrival, collected at, notes) → a row, or NotAnEvent;
     # a column it leaves null is described in notes
     decode: Callable[[bytes, str, str, str | None, str | None, list[str]], Any]
-    positions: dict[str, dict[str, Any]]  # shard id → {"sequence_number", "finished"}; the state
+    checkpoint: Checkpoint  # the positions and the stream's identity: the reader moves them
     is_heartbeat: Callable[[Any], bool] | None = None
-    # the stream's whole state (positions are its "shards"): the stream's identity goes here
-    state: dict[str, Any] | None = None
+
+    @property
+    def positions(self) -> dict[str, dict[str, Any]]:
+        """shard id → {"sequence_number", "finished"}: a copy, as the state would hold it."""
+        return self.checkpoint.bookmark()["shards"]
 
 
 @dataclass
@@ -107,9 +112,12 @@ class Cursor:
     limit: int | None = None  # GetRecords Limit from the size of its records (max_answer_bytes)
 
     @property
-    def position(self) -> dict[str, Any]:
-        return self.source.positions.setdefault(self.shard.shard_id, {"sequence_number": None,
-                                                                      "finished": False})
+    def last_sequence_number(self) -> str | None:
+        return self.source.checkpoint.sequence_number(self.shard.shard_id)
+
+    @property
+    def finished(self) -> bool:
+        return self.source.checkpoint.is_finished(self.shard.shard_id)
 
 
 @dataclass
@@ -229,27 +237,28 @@ class Reader:
             for shard in listed:
                 if shard.closed:
                     self._closed_seen.setdefault((id(source), shard.shard_id), now)
+            checkpoint = source.checkpoint
             # Forget positions of shards gone from the stream (expired past retention).
-            for shard_id in [k for k in source.positions if k not in by_id]:
+            for shard_id in [k for k in checkpoint if k not in by_id]:
                 log.info("Shard %s of %s is gone from the stream; dropping its position",
                          shard_id, source.singer_stream)
-                del source.positions[shard_id]
+                checkpoint.drop(shard_id)
                 self._cursors.pop((id(source), shard_id), None)
                 moved = True
             finished = set()
-            for shard_id, position in source.positions.items():
-                if not position.get("finished"):
+            for shard_id in checkpoint:
+                if not checkpoint.is_finished(shard_id):
                     continue
                 if by_id[shard_id].closed:
                     finished.add(shard_id)
                     continue
                 # Only a closed shard can have been read to its end (a state edited by hand,
                 # or of another stream): skipping an open one would lose all it receives.
+                last = checkpoint.sequence_number(shard_id)
                 log.warning("The state says shard %s of %s was read to its end, but the stream lists it as "
                             "open: reading it %s", shard_id, source.singer_stream,
-                            f"after sequence number {position['sequence_number']}"
-                            if position.get("sequence_number") else "from its start position")
-                position["finished"] = False
+                            f"after sequence number {last}" if last else "from its start position")
+                checkpoint.reopen(shard_id)
                 moved = True
             mine = assigned(listed, s.worker_index, s.worker_count)
             ids = {shard.shard_id for shard in mine}
@@ -267,14 +276,12 @@ class Reader:
                     continue
                 if not self._parents_done(source, shard, by_id, finished):
                     continue
-                cursor = self._cursors[key] = Cursor(source, shard)
-                position = source.positions.get(shard.shard_id)
-                if position is None:
-                    _ = cursor.position  # the state lists every shard being read
+                self._cursors[key] = Cursor(source, shard)
+                last = checkpoint.sequence_number(shard.shard_id)
+                if checkpoint.start(shard.shard_id):  # the state lists every shard being read
                     moved = True
                 log.info("Reading shard %s of %s %s", shard.shard_id, source.singer_stream,
-                         f"after sequence number {position['sequence_number']}"
-                         if position and position.get("sequence_number") else
+                         f"after sequence number {last}" if last else
                          "from its start" if shard.parents else f"from {s.start_position}")
         return moved
 
@@ -322,7 +329,7 @@ class Reader:
                         continue
                     self.stop.wait(wait)
                 got_more = self._read_once(cursor, cycle)
-                if cursor.position.get("finished"):
+                if cursor.finished:
                     del self._cursors[key]
                     cycle.moved = True
                     self._next_discovery = 0.0  # its children may start now
@@ -363,7 +370,7 @@ class Reader:
         if answer.get("ChildShards"):
             self._next_discovery = 0.0
         if next_iterator is None or (not records and self._read_to_end(cursor)):
-            cursor.position["finished"] = True
+            cursor.source.checkpoint.finish(cursor.shard.shard_id)
             log.info("Shard %s of %s read to its end (closed by resharding)",
                      cursor.shard.shard_id, cursor.source.singer_stream)
             return False
@@ -388,7 +395,7 @@ class Reader:
         if not shard.closed or cursor.millis_behind:
             return False
         ending = int(shard.ending_sequence_number)
-        last = cursor.position.get("sequence_number")
+        last = cursor.last_sequence_number
         if last is not None and int(last) >= ending:
             return True
         return ending <= int(shard.starting_sequence_number or 0)  # a closed shard left empty
@@ -397,26 +404,36 @@ class Reader:
         if not records:
             return
         source = cursor.source
+        decode = source.decode
         shard_id = cursor.shard.shard_id
-        last = cursor.position.get("sequence_number")
+        last = cursor.last_sequence_number
+        # Records at or below the position were read before (a replaced iterator): never
+        # emitted twice. Sequence numbers grow within a shard, so once one is past the
+        # position every later one is too.
         last_int = int(last) if last else -1
+        skipping = True
         rows = cycle.rows.setdefault(source.singer_stream, [])
-        include_heartbeats = self.settings.include_heartbeats
+        append = rows.append
+        skip_heartbeats = not self.settings.include_heartbeats and source.is_heartbeat is not None
         # When the tap read these records: one wall-clock time per GetRecords answer. Unlike
         # ApproximateArrivalTimestamp it grows with loading (a backlog read hours late gets
         # the time it was read), so the warehouse can pick up new rows incrementally.
         collected = iso_utc(datetime.now(UTC))
         notes = self._notes
+        taken = size = emitted = 0
         for record in records:
             sequence = record["SequenceNumber"]
-            if int(sequence) <= last_int:
-                continue  # read before (a replaced iterator); never emit it twice
+            if skipping:
+                if int(sequence) <= last_int:
+                    continue
+                skipping = False
             arrived = record.get("ApproximateArrivalTimestamp")
             arrival = iso_utc(arrived) if arrived is not None and MIN_YEAR < arrived.year < MAX_YEAR else None
-            cycle.records += 1
-            cycle.bytes += len(record["Data"])
+            data = record["Data"]
+            taken += 1
+            size += len(data)
             try:
-                row = source.decode(record["Data"], shard_id, sequence, arrival, collected, notes)
+                row = decode(data, shard_id, sequence, arrival, collected, notes)
             except NotAnEvent as error:
                 self._dead_letter(source, shard_id, record, arrival, collected, str(error), cycle)
             except Exception as error:  # a decoding bug must not stop the collector either
@@ -426,15 +443,18 @@ class Reader:
             else:
                 if notes:
                     self._note(source, shard_id, sequence, notes)
-                if not include_heartbeats and source.is_heartbeat and source.is_heartbeat(row):
+                if skip_heartbeats and source.is_heartbeat(row):
                     self.stats.heartbeats_skipped += 1
                 else:
-                    rows.append(row)
-                    self.stats.rows += 1
-            last_int = int(sequence)
+                    append(row)
+                    emitted += 1
             last = sequence
+        cycle.records += taken
+        cycle.bytes += size
+        self.stats.rows += emitted
         self.stats.records += len(records)
-        cursor.position["sequence_number"] = last
+        if last is not None:
+            source.checkpoint.advance(shard_id, last)
         cycle.moved = True
 
     def _dead_letter(self, source: Source, shard_id: str, record: dict[str, Any], arrival: str | None,
@@ -458,7 +478,7 @@ class Reader:
         s = self.settings
         kwargs: dict[str, Any] = {**stream_ref(cursor.source.stream_name, cursor.source.stream_arn),
                                   "ShardId": cursor.shard.shard_id}
-        last = cursor.position.get("sequence_number")
+        last = cursor.last_sequence_number
         if last:
             kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", StartingSequenceNumber=last)
         elif cursor.shard.parents:
@@ -476,7 +496,7 @@ class Reader:
         if code in ITERATOR_CODES:
             self.stats.expired_iterators += 1
             log.info("Shard iterator of %s expired; resuming after sequence number %s",
-                     shard_id, cursor.position.get("sequence_number"))
+                     shard_id, cursor.last_sequence_number)
             cursor.iterator = None
             return True
         if code in RETRYABLE_CODES:
@@ -485,7 +505,7 @@ class Reader:
             log.warning("%s on shard %s; backing off %.1f s", code, shard_id, delay)
             return False
         if code == "ResourceNotFoundException" and cursor.shard.closed:
-            cursor.position["finished"] = True  # expired past retention
+            cursor.source.checkpoint.finish(shard_id)  # expired past retention
             return False
         if is_access_denied(error):
             raise explain_client_error(error, "kinesis") from error
@@ -521,32 +541,29 @@ class Reader:
         return {}
 
     def _check_identity(self, source: Source, summary: dict[str, Any]) -> None:
-        """Positions belong to one stream: the one with this ARN and creation time. A stream
-        deleted and created again under the same name starts its sequence numbers afresh, so
-        the old positions would skip its records: they are discarded. A state without an
-        identity (written before the tap kept one) adopts the stream's, positions kept."""
-        state = source.state
+        """Positions belong to one stream: the one with this ARN and creation time (the
+        checkpoint decides, see Checkpoint.check_identity); said here, and the corrected
+        state goes out with the first cycle."""
+        checkpoint = source.checkpoint
+        name = source.stream_name or source.stream_arn
         arn, created = summary.get("StreamARN"), summary.get("StreamCreationTimestamp")
-        if state is None or not arn or not isinstance(created, datetime):
-            if state is not None and state.get("stream_created_at"):
+        if not arn or not isinstance(created, datetime):
+            if checkpoint.stream_created_at:
                 log.warning("Could not check that Kinesis stream %s is the one the state is of (created %s): "
-                            "resuming from its positions", source.stream_name or source.stream_arn,
-                            state["stream_created_at"])
+                            "resuming from its positions", name, checkpoint.stream_created_at)
             return
+        known_created = checkpoint.stream_created_at
         created_at = iso_utc(created)
-        known_arn, known_created = state.get("stream_arn"), state.get("stream_created_at")
-        if known_created and (known_created != created_at or (known_arn and known_arn != arn)):
+        outcome = checkpoint.check_identity(arn, created_at)
+        if outcome is Identity.RECREATED:
             log.warning("Kinesis stream %s was deleted and created again: it was created %s, the saved "
                         "positions are of the stream created %s. Discarding them: reading every shard from "
                         "%s", source.stream_name or arn, created_at, known_created, self.settings.start_position)
-            source.positions.clear()
             self._identity_changed = True
-        elif not known_created:
+        elif outcome is Identity.ADOPTED:
             log.info("Kinesis stream %s: recording its identity (created %s) in the state",
                      source.stream_name or arn, created_at)
             self._identity_changed = True
-        state["stream_arn"] = arn
-        state["stream_created_at"] = created_at
 
     def _log_lag(self) -> None:
         s = self.settings

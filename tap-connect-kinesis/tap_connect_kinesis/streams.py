@@ -4,6 +4,8 @@ Both are fed by one poll loop (reader.Reader), run from the first selected strea
 `Tap.sync_all` syncs streams one after another, so a never-ending stream would starve the
 other. Each poll cycle that read something writes one batch file per stream, a BATCH message
 for it, then one STATE message holding every shard's position.
+
+Every call into the SDK's private API goes through sdk_internals.py.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from functools import cached_property
 
 import msgspec
 from singer_sdk import Stream
-from singer_sdk.helpers._catalog import pop_deselected_record_properties
-from singer_sdk.helpers._util import utc_now
-from singer_sdk.mapper import SameRecordTransform
 
+from . import sdk_internals as sdk
 from .events import AGENT_EVENT_SCHEMA, CONTACT_RECORD_SCHEMA
 
 if t.TYPE_CHECKING:
-    from singer_sdk.helpers._batch import BaseBatchFileEncoding, BatchConfig
+    from .checkpoint import Checkpoint
+    from .sdk_internals import BaseBatchFileEncoding, BatchConfig
 
 
 _ENCODER = msgspec.json.Encoder()
@@ -64,19 +65,18 @@ class KinesisStream(Stream):
     def get_batch_config(self, config: t.Mapping[str, t.Any]) -> BatchConfig | None:
         # Always batch: the files are written by the tap itself (see batchfiles.py); the SDK
         # only needs a truthy value to call get_batches.
-        from singer_sdk.helpers._batch import BatchConfig
-
-        return BatchConfig(encoding={"format": "jsonl"}, storage={"root": "file:///tmp"})
+        return sdk.batch_config()
 
     def get_batches(self, batch_config: BatchConfig, context: t.Any = None,
                     ) -> t.Iterable[tuple[BaseBatchFileEncoding, list[str]]]:
-        yield from self._tap.run_loop(self)  # type: ignore[attr-defined]
+        # The SDK writes a BATCH message for each, then STATE (the checkpoints put in first).
+        yield from sdk.tap_of(self).run_loop(self)
 
     def get_records(self, context: t.Any) -> t.Iterable[dict]:  # pragma: no cover - batches only
         return iter(())
 
     def write_batch(self, encoding: BaseBatchFileEncoding, manifest: list[str]) -> None:
-        self._write_batch_message(encoding=encoding, manifest=manifest)
+        sdk.write_batch(self, encoding, manifest)
 
     def write_rows(self, rows: t.Iterable[t.Any]) -> None:
         """RECORD messages, for targets that cannot read BATCH (message_format: record).
@@ -89,12 +89,9 @@ class KinesisStream(Stream):
         messages do. Otherwise the rows go the SDK's way."""
         if not self._rows_pass_unchanged:
             for row in rows:  # through JSON: rows hold raw JSON (msgspec.Raw) for the snapshots
-                self._write_record_message(msgspec.json.decode(msgspec.json.encode(row)))
+                sdk.write_record_the_sdk_way(self, msgspec.json.decode(msgspec.json.encode(row)))
             return
-        message: dict[str, t.Any] = {"type": "RECORD", "stream": self.name, "record": None}
-        if self._stream_version is not None:
-            message["version"] = self._stream_version
-        message["time_extracted"] = utc_now().isoformat(sep="T")  # the SDK's time and form
+        message = sdk.record_message_template(self)
         encode_into = _ENCODER.encode_into
         out = bytearray()
         for row in rows:
@@ -106,24 +103,19 @@ class KinesisStream(Stream):
                 out.clear()
         if out:
             _write_stdout(out)
-        self.state_manager.is_flushed = False
+        sdk.mark_unflushed(self)
 
     @cached_property
     def _rows_pass_unchanged(self) -> bool:
         """No stream map (alias, filter, transform) and no deselected property."""
-        maps = self.stream_maps
-        if len(maps) != 1 or type(maps[0]) is not SameRecordTransform or maps[0].stream_alias != self.name:
-            return False
-        probe = dict.fromkeys(self.schema["properties"], None)
-        pop_deselected_record_properties(probe, self.schema, self.mask)
-        return len(probe) == len(self.schema["properties"])
+        return sdk.rows_pass_unchanged(self)
 
     def write_schema(self) -> None:
-        self._write_schema_message()
+        sdk.write_schema(self)
 
-    def write_state_now(self) -> None:
-        self.state_manager.is_flushed = False
-        self._write_state_message()
+    def write_state_now(self, checkpoints: t.Mapping[KinesisStream, Checkpoint]) -> None:
+        """A STATE message with these checkpoints (every stream's) in the tap's state."""
+        sdk.write_state(self, checkpoints)
 
 
 class AgentEventsStream(KinesisStream):

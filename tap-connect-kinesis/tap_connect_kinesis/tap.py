@@ -5,6 +5,7 @@ Config schema and stream list here; the poll loop is reader.py, shards are shard
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -21,12 +22,14 @@ from wfm_aws.files import check_writable_directory, check_writable_file
 from wfm_aws.singer_config import aws_properties
 from wfm_aws.tap_cli import WfmTap
 
-from . import __version__
+from . import __version__, sdk_internals
 from .batchfiles import BatchFiles
+from .checkpoint import Checkpoint
 from .deadletter import DeadLetters
 from .events import decode_agent_event, decode_contact_record
 from .health import HealthFile
 from .kinesis_client import install_fast_get_records
+from .output import Output
 from .reader import GET_RECORDS_LIMIT, MAX_BATCH_ROWS, Reader, ReaderSettings, Source
 from .streams import AgentEventsStream, ContactRecordsStream, KinesisStream
 
@@ -49,7 +52,8 @@ KINESIS_PROPERTIES = [
     th.Property("max_run_seconds", th.NumberType, description="Bounded run: end by itself after this long"),
     th.Property("contact_records_stream_name", th.StringType,
                 description="Optional Kinesis stream of contact trace records"),
-    th.Property("contact_records_stream_arn", th.StringType),
+    th.Property("contact_records_stream_arn", th.StringType,
+                description="The contact trace record stream by ARN (another account's, or instead of its name)"),
     th.Property("worker_index", th.IntegerType, default=0, description="This process's worker number, from 0"),
     th.Property("worker_count", th.IntegerType, default=1, description="Processes sharing the stream's shards"),
     th.Property("include_heartbeats", th.BooleanType, default=True, description="Emit HEART_BEAT events"),
@@ -84,6 +88,7 @@ class TapConnectKinesis(WfmTap):
         self._stop = threading.Event()
         self._loop_started = False
         self.reader: Reader | None = None
+        self._dead_letters: DeadLetters | None = None
         super().__init__(*args, **kwargs)  # WfmTap: the schema, then check_settings
 
     # -- config (wfm_aws.tap_cli.WfmTap: a problem is one line, exit 2) ----------------------------
@@ -176,32 +181,39 @@ class TapConnectKinesis(WfmTap):
 
     # -- the loop ---------------------------------------------------------------------------
     def run_loop(self, caller: KinesisStream) -> t.Iterator[tuple[t.Any, list[str]]]:
-        """Run the poll loop once for every selected stream; yields the caller's batches."""
+        """Run the poll loop once for every selected stream; yields the caller's batches
+        (the SDK writes each as a BATCH message, then STATE)."""
         if self._loop_started:
             return
         self._loop_started = True
+        output, restore_signals = self._start(caller)
+        try:
+            for cycle in self.reader.cycles():
+                yield from output.emit(cycle)
+        finally:
+            restore_signals()
+            self._end()
+        output.final_state()
+
+    def _start(self, caller: KinesisStream) -> tuple[Output, t.Callable[[], None]]:
+        """Set up a run: every selected stream's checkpoint (from its saved bookmark), the
+        AWS clients, the reader, what writes the output; signals finish the batch in hand.
+        Returns the output and what restores the signal handlers."""
         streams = [s for s in self.streams.values() if isinstance(s, KinesisStream) and s.selected]
+        checkpoints: dict[KinesisStream, Checkpoint] = {}
         sources = []
         for stream in streams:
             if stream is not caller:
                 stream.write_schema()
             name, arn = stream.kinesis_stream
-            state = stream.stream_state
-            identity = arn or name
-            if state.get("kinesis_stream") not in (None, identity):
-                self.logger.warning("State is for Kinesis stream %r, not %r: starting %s afresh",
-                                    state.get("kinesis_stream"), identity, stream.name)
-                for key in ("shards", "stream_arn", "stream_created_at"):  # positions and the stream's identity
-                    state.pop(key, None)
-            state["kinesis_stream"] = identity
-            positions = state.setdefault("shards", {})
+            checkpoint = checkpoints[stream] = Checkpoint.from_bookmark(
+                sdk_internals.bookmark_of(stream), arn or name or "", stream.name)
             is_agent = isinstance(stream, AgentEventsStream)
             sources.append(Source(
                 singer_stream=stream.name, stream_name=name, stream_arn=arn,
                 decode=decode_agent_event if is_agent else decode_contact_record,
-                positions=positions,
+                checkpoint=checkpoint,
                 is_heartbeat=(lambda row: row.event_type == "HEART_BEAT") if is_agent else None,
-                state=state,  # the reader records the stream's identity (ARN, creation time) in it
             ))
         session = self.aws_session
         self.logger.info("Reading Kinesis with %s", session.describe_credentials())
@@ -211,82 +223,51 @@ class TapConnectKinesis(WfmTap):
         # Its answers are decoded with msgspec (kinesis_client.py), botocore doing the rest.
         read_client = install_fast_get_records(
             session.client("kinesis", retries={"mode": "standard", "max_attempts": 1}, read_timeout=8))
-        dead_letters = DeadLetters(self.config.get("dead_letter_path") or "kinesis-dead-letters.jsonl")
-        as_records = self.config.get("message_format") == "record"
+        self._dead_letters = DeadLetters(self.config.get("dead_letter_path") or "kinesis-dead-letters.jsonl")
         files = BatchFiles.from_config(self.config)
         files.clean_up(force=True)
-        health = HealthFile(self.config.get("health_file"))
         settings = self.reader_settings()
-        self.reader = Reader(client, sources, settings, dead_letters, stop=self._stop, read_client=read_client)
-        by_name = {s.name: s for s in streams}
+        self.reader = Reader(client, sources, settings, self._dead_letters, stop=self._stop,
+                             read_client=read_client)
+        output = Output(caller, streams, checkpoints, files, self._dead_letters,
+                        HealthFile(self.config.get("health_file")),
+                        as_records=self.config.get("message_format") == "record")
         previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
         for signum in previous:
             signal.signal(signum, self._on_signal)
+        # What start-up made (modules, botocore's service models, the SDK) lives as long as the
+        # process: out of the garbage collector's sight, so that its full collections during a
+        # long run only look at what the loop makes (the rows are not tracked at all: events.py).
+        gc.collect()
+        gc.freeze()
         self.logger.info("Polling %s every %g s%s (worker %d of %d)",
                          ", ".join(s.stream_name or s.stream_arn or "" for s in sources), settings.interval_s,
                          ", until caught up" if settings.stop_when_caught_up else "",
                          settings.worker_index + 1, settings.worker_count)
-        try:
-            for cycle in self.reader.cycles():
-                health.touch()
-                if not cycle.moved:
-                    continue  # nothing read, no position changed: no message
-                dead_letters.sync()  # durable before the state moves past them
-                health.touch()
-                mine = None
-                for stream_name, rows in cycle.rows.items():
-                    if not rows:
-                        continue
-                    rows = _dedupe(stream_name, rows)
-                    if as_records:
-                        by_name[stream_name].write_rows(rows)
-                        continue
-                    manifest = files.write(stream_name, rows)
-                    if stream_name == caller.name:
-                        mine = manifest
-                    else:
-                        by_name[stream_name].write_batch(files.encoding, manifest)
-                if mine is not None:
-                    yield files.encoding, mine  # the SDK writes BATCH, then STATE
-                else:
-                    caller.write_state_now()
-        finally:
+
+        def restore_signals() -> None:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-            dead_letters.close()
-            stats = self.reader.stats
-            self.logger.info(
-                "Poll loop ended (%s): %d records, %d rows, %d dead letters, %d fields left null, "
-                "%d heartbeats skipped, %d GetRecords calls, %d throttled, %d expired iterators",
-                self.reader.finished_reason or "error", stats.records, stats.rows, stats.dead_letters,
-                stats.fields_nulled, stats.heartbeats_skipped, stats.get_records_calls, stats.throttled,
-                stats.expired_iterators)
-        caller.write_state_now()
+
+        return output, restore_signals
+
+    def _end(self) -> None:
+        """Close the dead letters (durable) and log the run's summary."""
+        self._dead_letters.close()
+        stats = self.reader.stats
+        self.logger.info(
+            "Poll loop ended (%s): %d records, %d rows, %d dead letters, %d fields left null, "
+            "%d heartbeats skipped, %d GetRecords calls, %d throttled, %d expired iterators",
+            self.reader.finished_reason or "error", stats.records, stats.rows, stats.dead_letters,
+            stats.fields_nulled, stats.heartbeats_skipped, stats.get_records_calls, stats.throttled,
+            stats.expired_iterators)
 
     def _on_signal(self, signum: int, frame: t.Any) -> None:
-        if self._stop.is_set():  # a second signal: give up at once (the state is already out)
-            self._handle_termination(signum, frame)
+        if self._stop.is_set():  # a second signal: give up at once (the last state written is kept)
+            sdk_internals.terminate(self, signum, frame)
             return
         self.logger.info("Signal %d: finishing the batch in hand, then the final state", signum)
         self._stop.set()
-
-
-def _dedupe(stream_name: str, rows: list[t.Any]) -> list[t.Any]:
-    """One row per key within a batch (the target's upsert cannot take a key twice)."""
-    if stream_name == "contact_records":
-        newest: dict[str, t.Any] = {}
-        for row in rows:
-            kept = newest.get(row.contact_id)
-            if kept is None or (row.last_update_timestamp or "") >= (kept.last_update_timestamp or ""):
-                newest[row.contact_id] = row
-        return list(newest.values())
-    seen: set[str] = set()
-    unique = []
-    for row in rows:
-        if row.event_id not in seen:
-            seen.add(row.event_id)
-            unique.append(row)
-    return unique
 
 
 if __name__ == "__main__":

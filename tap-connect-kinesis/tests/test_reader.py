@@ -14,14 +14,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 from tck_helpers import assert_collected_between, event_ids, utc_now
 
+from tap_connect_kinesis.checkpoint import Checkpoint
 from tap_connect_kinesis.deadletter import DeadLetters
 from tap_connect_kinesis.events import decode_agent_event, iso_utc
 from tap_connect_kinesis.reader import Reader, ReaderSettings, Source
 
 
 def _reader(client: Any, stream: str, tmp_path, positions: dict | None = None, **settings: Any):
-    source = Source("agent_events", stream, None, decode_agent_event,
-                    positions if positions is not None else {},
+    checkpoint = Checkpoint.from_bookmark({"kinesis_stream": stream, "shards": positions or {}}, stream)
+    source = Source("agent_events", stream, None, decode_agent_event, checkpoint,
                     is_heartbeat=lambda row: row.event_type == "HEART_BEAT")
     options = {"interval_s": 1.0, "stop_when_caught_up": True, "discovery_interval_s": 0.5,
                "backoff_base_s": 0.05, "backoff_max_s": 0.2, **settings}
