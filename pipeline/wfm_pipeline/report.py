@@ -42,7 +42,7 @@ ACTIVITY_DETAILS = {"CONTACT_MISSED": "missed contact", "CONTACT_REJECTED": "rej
 # adherence % → heat map colour (lowest bound first matching from the top)
 ADHERENCE_BANDS = ((90, "#2e7d32", "90% or more"), (75, "#9ccc65", "75–90%"), (50, "#ffca28", "50–75%"),
                    (0, "#e53935", "under 50%"))
-STAGING_SCHEMA, CONFIG_SCHEMA = "wfm_staging", "wfm_config"
+INTERMEDIATE_SCHEMA, CONFIG_SCHEMA = "wfm_intermediate", "wfm_config"
 SHORTEST_SEGMENT = timedelta(seconds=1)  # timeline pieces shorter than this are not drawn
 
 
@@ -224,10 +224,11 @@ def _collect_board(query, data: ReportData, now: datetime) -> None:
         where a.is_active""")
     scheduled: dict[tuple, str] = {}
     allowed: dict[str, set[str]] = defaultdict(set)
-    data.schedule_known = (table_exists(query, STAGING_SCHEMA, "stg_wfm__schedule")
+    # the schedule with its agents resolved to Connect user ids (what wfm_adherence reads)
+    data.schedule_known = (table_exists(query, INTERMEDIATE_SCHEMA, "int_schedule_agents_resolved")
                            and table_exists(query, CONFIG_SCHEMA, "adherence_activity_allowed_states"))
     if data.schedule_known:
-        for row in query(f"""select instance_id, agent_id, activity from {STAGING_SCHEMA}.stg_wfm__schedule
+        for row in query(f"""select instance_id, agent_id, activity from {INTERMEDIATE_SCHEMA}.int_schedule_agents_resolved
                              where agent_id is not null and start_at <= %s and end_at > %s""",
                          (naive_utc(now), naive_utc(now))):
             scheduled[(row["instance_id"], row["agent_id"])] = row["activity"]

@@ -26,7 +26,7 @@
 with events as (
     select *
     from {{ ref('stg_connect__agent_events') }}
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     where _wfm_staged_at > {{ connect_wfm.watermark(this, '_wfm_staged_at') }}
     {% endif %}
 ),

@@ -17,7 +17,9 @@
 -- another boundary, since intervals are counted in epoch milliseconds): one row per period
 -- × interval it overlaps, with the exact milliseconds inside that interval. The open
 -- period runs to "as of" (var activity_as_of, else the newest agent event).
--- Builds on the state transaction table (a mart) so the derivation runs once.
+-- Builds on the state transaction table (a mart) so the derivation runs once and its
+-- periods are materialised once: the one intermediate model that reads a mart, measured
+-- against a one-way alternative (transform/README.md, Layers).
 -- Incremental, from the watermarks of the newest rows written (_wfm_written_at index):
 --   periods the state table wrote since then (_wfm_written_at: new events, or a status
 --     type learnt late) are cut again whole (_wfm_is_resplit = 1);
@@ -30,7 +32,7 @@ with as_of as (
     {{ connect_wfm.as_of_ms_query() }}
 ),
 
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
 {#- every row a run writes carries that run's watermarks: read them off the newest row
     (1900-01-01 when it has none: every period is then cut again whole) #}
 previous_run as (
@@ -62,7 +64,7 @@ periods as (
         t.activity,
         t.is_productive,
         t.source_status_name,
-        {% if is_incremental() -%}
+        {% if connect_wfm.wfm_is_incremental() -%}
         case when t._wfm_written_at > p.state_written_through then 1 else 0 end as is_resplit,
         case when t._wfm_written_at > p.state_written_through
                   or p.as_of_ms is null or p.as_of_ms < t.state_start_ms
@@ -72,7 +74,7 @@ periods as (
         t.state_start_ms as split_from_ms
         {%- endif %}
     from {{ ref('wfm_agent_state_transaction') }} as t
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     cross join previous_run as p
     where t.state_end_ms is null
        or t._wfm_written_at > p.state_written_through

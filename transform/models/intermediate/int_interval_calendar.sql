@@ -14,7 +14,7 @@ with bounds as (
         from {{ ref('int_agent_event_snapshots') }}
         union all
         select min(start_ms), max(end_ms - 1)
-        from {{ ref('stg_wfm__schedule') }}
+        from {{ ref('int_schedule_agents_resolved') }}
         union all
         select null, as_of_ms from ({{ connect_wfm.as_of_ms_query() }}) as as_of
     ) as ranges

@@ -26,13 +26,13 @@ with staged as (
         max(service_level_threshold_seconds) as service_level_threshold_seconds,
         max(_wfm_staged_at) as _wfm_metrics_staged_through
     from {{ metrics }}
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     where _wfm_staged_at > {{ connect_wfm.watermark(this, '_wfm_metrics_staged_through') }}
     {% endif %}
     group by instance_id, queue_id, channel
 )
 
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
 , merged as (
     select * from staged
     union all

@@ -38,10 +38,10 @@ with as_of as (
 ),
 
 schedule as (
-    select * from {{ ref('stg_wfm__schedule') }} where agent_id is not null
+    select * from {{ ref('int_schedule_agents_resolved') }} where agent_id is not null
 ),
 
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
 window_start as (
     select {{ connect_wfm.int_div('as_of_ms - ' ~ window_ms, interval_ms) }} as interval_idx from as_of
 ),
@@ -82,7 +82,7 @@ all_schedule_pieces as (
             when c.interval_end_ms <= as_of.as_of_ms then c.interval_end_ms
             else as_of.as_of_ms
         end as piece_end_ms
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     from recomputed_schedule as s
     {% else %}
     from schedule as s
@@ -93,7 +93,7 @@ all_schedule_pieces as (
     cross join as_of
     where c.interval_start_ms < as_of.as_of_ms
       and s.start_ms < as_of.as_of_ms
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
       and c.interval_idx >= (select interval_idx from recompute_from)
     {% endif %}
 ),
@@ -113,7 +113,7 @@ schedule_fingerprints as (
     group by instance_id, agent_id, interval_idx
 ),
 
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
 window_written as (
     select
         instance_id,
@@ -151,7 +151,7 @@ touched as (
 schedule_pieces as (
     select p.*
     from all_schedule_pieces as p
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     where exists (
         select 1 from touched as t
         where t.instance_id = p.instance_id and t.agent_id = p.agent_id and t.interval_idx = p.interval_idx)
@@ -200,7 +200,7 @@ figures as (
     select instance_id, agent_id, interval_idx, cast(null as {{ dbt.type_string() }}), 0, 0, piece_end_ms - piece_start_ms
     from actual_pieces
     where activity <> 'LOGGED_OUT'
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     union all
     -- written before, nothing scheduled now: a row of zeros the post-hook deletes
     select t.instance_id, t.agent_id, t.interval_idx, cast(null as {{ dbt.type_string() }}), 0, 0, 0

@@ -18,7 +18,7 @@
 {%- set interval_ms = var('interval_minutes', 15) * 60000 %}
 
 with
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
 -- agent × interval pairs with split pieces written since this table's watermark
 -- (_wfm_split_written_through): recomputed from
 -- all their pieces, with a row for every wfm_state (delete+insert then replaces each old

@@ -85,7 +85,7 @@ metric_map as (
     select * from {{ ref('connect_agent_metric_map') }}
 ),
 
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
 {#- Connect's rows reach further back than this table (the stream just turned on, or read
     further back): the events' pairs from there on are new to it too. Looked up first, so the
     scan of every piece happens only then. -#}
@@ -140,7 +140,7 @@ pair_pieces as (
         p.instance_id, p.agent_id, p.interval_idx, p.state_start_ms, p.activity,
         p.piece_start_ms, p.piece_end_ms - p.piece_start_ms as piece_ms
     from {{ ref('int_agent_state_periods_split') }} as p
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     inner join touched as t
         on t.instance_id = p.instance_id and t.agent_id = p.agent_id and t.interval_idx = p.interval_idx
     {% endif %}
@@ -152,7 +152,7 @@ acw_pieces as (
         p.instance_id, p.agent_id, {{ connect_wfm.int_div('p.state_start_ms', interval_ms) }} as interval_idx,
         p.piece_end_ms - p.piece_start_ms as piece_ms
     from {{ ref('int_agent_state_periods_split') }} as p
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     inner join touched as t
         on t.instance_id = p.instance_id and t.agent_id = p.agent_id
        and p.state_start_ms >= t.interval_idx * {{ interval_ms }}
@@ -226,7 +226,7 @@ connect_per_pair as (
         coalesce(c.agent_non_response, 0) as non_responses,
         c.collected_at
     from connect_rows as c
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     inner join touched as t
         on t.instance_id = c.instance_id and t.agent_id = c.agent_id
        and t.interval_idx = {{ connect_wfm.int_div('c.interval_start_ms', interval_ms) }}
@@ -237,7 +237,7 @@ pairs as (
     select instance_id, agent_id, interval_idx from events_per_pair where logged_in_ms > 0
     union
     select instance_id, agent_id, interval_idx from connect_per_pair
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     union
     -- a pair recomputed to nothing: a placeholder that replaces its old row, then deleted
     select instance_id, agent_id, interval_idx from touched

@@ -30,7 +30,7 @@
 -- warn_status_type_unknown reports what is still unknown).
 
 with
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
 changed_agents as (
     select instance_id, agent_id, min(event_ms) as min_new_event_ms
     from {{ ref('int_agent_event_snapshots') }}

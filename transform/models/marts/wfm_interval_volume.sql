@@ -53,7 +53,7 @@ instance_ranges as (
     group by instance_id
 ),
 
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
 changed as (
     select instance_id, queue_id, channel, min(interval_start_ms) as first_changed_ms
     from {{ metrics }}

@@ -4,13 +4,12 @@
     them. recomputed_rows: which of this run's rows count as recomputed (a SQL condition;
     default all). -#}
 {% macro delete_superseded_periods(relation, recomputed_rows='1 = 1') %}
-    {%- if is_incremental() -%}
+    {%- if connect_wfm.wfm_is_incremental() -%}
         {{ return(adapter.dispatch('delete_superseded_periods', 'connect_wfm')(relation, recomputed_rows)) }}
     {%- else -%}
         select 1 as nothing_to_delete
     {%- endif -%}
 {% endmacro %}
-
 {% macro default__delete_superseded_periods(relation, recomputed_rows) %}
     delete from {{ relation }}
     using (
@@ -24,7 +23,6 @@
       and {{ relation.identifier }}.state_start_ms >= recomputed.first_start_ms
       and {{ relation.identifier }}._wfm_invocation_id <> '{{ invocation_id }}'
 {% endmacro %}
-
 {% macro sqlserver__delete_superseded_periods(relation, recomputed_rows) %}
     delete t
     from {{ relation }} as t
@@ -38,16 +36,4 @@
        and recomputed.agent_id = t.agent_id
        and t.state_start_ms >= recomputed.first_start_ms
     where t._wfm_invocation_id <> '{{ invocation_id }}'
-{% endmacro %}
-
-{#- After an incremental run: delete the rows this run wrote that match `condition` (the
-    placeholders of wfm_agent_interval_activity's zero states and wfm_adherence's pairs whose
-    schedule was removed, written so that delete+insert replaced the old rows). -#}
-{% macro delete_placeholder_rows(relation, condition) %}
-    {%- if is_incremental() -%}
-    delete from {{ relation }}
-    where _wfm_invocation_id = '{{ invocation_id }}' and {{ condition }}
-    {%- else -%}
-        select 1 as nothing_to_delete
-    {%- endif -%}
 {% endmacro %}

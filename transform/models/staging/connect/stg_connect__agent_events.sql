@@ -16,7 +16,7 @@
 -- `_wfm_staged_at` marks the run that staged a row: the models downstream pick up new
 -- events by it.
 {%- set loaded_col = var('agent_events_loaded_at_column', 'collected_at') %}
-{%- if is_incremental() %}
+{%- if connect_wfm.wfm_is_incremental() %}
     {%- set threshold = connect_wfm.inline_scalar(
         "select coalesce(" ~ dbt.dateadd('minute', -1 * var('agent_events_lookback_minutes', 60), 'max(w.source_loaded_at)')
         ~ ", cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")) from " ~ this ~ " as w", dbt.type_timestamp()) %}
@@ -48,7 +48,7 @@ with raw_events as (
         {{ connect_wfm.to_utc_timestamp('approximate_arrival_timestamp') }} as approximate_arrival_at,
         {{ connect_wfm.to_utc_timestamp(loaded_col) }} as source_loaded_at
     from {{ source('connect', 'agent_events') }}
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     where {{ connect_wfm.loaded_since(source('connect', 'agent_events'), loaded_col, threshold) }}
     {% endif %}
 ),
@@ -89,6 +89,6 @@ select
     cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _wfm_staged_at
 from ranked
 where copy_rank = 1
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
   and not exists (select 1 from {{ this }} as staged where staged.event_id = ranked.event_id)
 {% endif %}

@@ -6,9 +6,7 @@
 {% macro create_raw_indexes() %}
     {{ return(adapter.dispatch('create_raw_indexes', 'connect_wfm')()) }}
 {% endmacro %}
-
 {% macro default__create_raw_indexes() %}{% endmacro %}
-
 {% macro postgres__create_raw_indexes() %}
     {%- if execute and var('create_raw_indexes', true) -%}
         {%- set wanted = {

@@ -21,7 +21,7 @@
 {%- set raw = source('connect', 'agent_activity_metrics') %}
 {%- set seconds = ['online_seconds', 'idle_seconds', 'on_contact_seconds', 'non_productive_seconds',
                    'error_status_seconds', 'after_contact_work_seconds'] %}
-{%- if is_incremental() %}
+{%- if connect_wfm.wfm_is_incremental() %}
     {%- set threshold = connect_wfm.inline_scalar(
         "select coalesce(" ~ dbt.dateadd('minute', -1 * var('queue_metrics_lookback_minutes', 180), 'max(w.collected_at)')
         ~ ", cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")) from " ~ this ~ " as w", dbt.type_timestamp()) %}
@@ -57,7 +57,7 @@ with typed as (
         cast(api_version as {{ dbt.type_string() }}) as api_version,
         {{ connect_wfm.to_utc_timestamp('collected_at') }} as collected_at
     from {{ raw }}
-    {% if is_incremental() %}
+    {% if connect_wfm.wfm_is_incremental() %}
     where {{ connect_wfm.loaded_since(raw, 'collected_at', threshold) }}
     {% endif %}
 ),
@@ -81,7 +81,7 @@ select
     cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _wfm_staged_at
 from ranked
 where row_rank = 1
-{% if is_incremental() %}
+{% if connect_wfm.wfm_is_incremental() %}
   and not exists (
       select 1 from {{ this }} as staged
       where staged.instance_id = ranked.instance_id

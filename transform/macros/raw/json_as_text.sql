@@ -1,0 +1,16 @@
+{#- A JSON column as JSON text. target-postgres stores a JSON array of objects as jsonb[]
+    (a Postgres array), whose text form is not JSON: turn such a column into a JSON array. #}
+{% macro json_as_text(relation, column) -%}
+    {{ return(adapter.dispatch('json_as_text', 'connect_wfm')(relation, column)) }}
+{%- endmacro %}
+{% macro default__json_as_text(relation, column) -%}
+    cast({{ column }} as {{ dbt.type_string() }})
+{%- endmacro %}
+{% macro postgres__json_as_text(relation, column) -%}
+    {%- set data_type = connect_wfm.column_type(relation, column) or '' -%}
+    {%- if data_type == 'array' or data_type.endswith('[]') -%}
+        cast(array_to_json({{ column }}) as text)
+    {%- else -%}
+        cast({{ column }} as text)
+    {%- endif -%}
+{%- endmacro %}
