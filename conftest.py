@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 # Where the long tests are, longest first: the end-to-end tests (xdist groups of minutes each,
-# one test of a group at a time), then the dbt builds of tests/transform (up to a minute each).
-LONG_FIRST = ("tests/e2e/", "tests/transform/")
+# one test of a group at a time), the wheels built and installed from git (tests/packaging),
+# then the dbt builds of tests/transform (up to a minute each).
+LONG_FIRST = ("tests/e2e/", "tests/packaging/", "tests/transform/", "tests/sqlserver/")
 
 
 def _rank(path: str) -> int:

@@ -79,11 +79,11 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 
-from conftest import Pipeline  # noqa: E402
 from test_collector_restarts import Collector, assert_never_two_at_once, event_ids_in_kinesis  # noqa: E402
 from wfm_pipeline.embedded_postgres import embedded_warehouse  # noqa: E402
 from wfm_pipeline.simulator_service import REGION, SimulatorService  # noqa: E402
 
+from conftest import Pipeline  # noqa: E402
 from connect_sim.pytest_plugin import PostgresDatabase  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"

@@ -49,7 +49,7 @@ def render(abouts: list[dict]) -> str:
     for info in abouts:
         properties = info["settings"]["properties"]
         required = set(info["settings"].get("required", []))
-        parts.append(f"\n## {info['name']} {info.get('version', '')}\n\n{info.get('description', '')}\n")
+        parts.append(f"\n## {info['name']}\n\n{info.get('description', '')}\n")  # no version: it is each commit's
         parts.append("| setting | type | default | description |\n|---|---|---|---|")
         for name, spec in properties.items():
             flags = [*(["required"] if name in required else []), *(["secret"] if spec.get("secret") else [])]
