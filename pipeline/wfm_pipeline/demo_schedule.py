@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from connect_sim import truth
 
+from .warehouse import DUCKDB_CONFIG
+
 SCHEMA, TABLE = "wfm_input", "schedule"
 ZONES_TABLE = "site_time_zones"
 
@@ -31,13 +33,17 @@ def simulated_schedule(endpoints, since: datetime, until: datetime) -> list[tupl
     return rows
 
 
-def _replace_rows(env, table: str, columns: dict[str, str], rows: Iterable[tuple]) -> str:
-    """Replace the rows of wfm_input.<table> in the PostgreSQL warehouse, in one transaction
-    (the table stays: dbt's staging view depends on it, and a run in between never sees it
-    empty); returns its relation name."""
+def _replace_rows(settings, table: str, columns: dict[str, str], rows: Iterable[tuple]) -> str:
+    """Replace the rows of wfm_input.<table> in the warehouse, in one transaction (the table
+    stays: dbt's staging view depends on it, and a run in between never sees it empty);
+    returns its relation name."""
+    if settings.warehouse == "duckdb":
+        _replace_duckdb_rows(settings, table, columns, list(rows))
+        return f"{SCHEMA}.{table}"
     import psycopg
     from psycopg import sql
 
+    env = settings.env
     schema, relation = sql.Identifier(SCHEMA), sql.Identifier(SCHEMA, table)
     names = sql.SQL(", ").join(sql.Identifier(name) for name in columns)
     definition = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
@@ -55,12 +61,31 @@ def _replace_rows(env, table: str, columns: dict[str, str], rows: Iterable[tuple
     return f"{SCHEMA}.{table}"
 
 
-def write_schedule(env, rows: list[tuple]) -> str:
+def _replace_duckdb_rows(settings, table: str, columns: dict[str, str], rows: list[tuple]) -> None:
+    import duckdb
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    relation = f"{quoted(SCHEMA)}.{quoted(table)}"
+    definition = ", ".join(f"{quoted(name)} {kind}" for name, kind in columns.items())
+    with duckdb.connect(str(settings.duckdb_path), config=DUCKDB_CONFIG) as connection:
+        connection.execute(f"create schema if not exists {quoted(SCHEMA)}")
+        connection.execute(f"create table if not exists {relation} ({definition})")
+        connection.execute("begin transaction")
+        connection.execute(f"delete from {relation}")
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            connection.executemany(f"insert into {relation} ({', '.join(map(quoted, columns))}) values ({marks})", rows)
+        connection.execute("commit")
+
+
+def write_schedule(settings, rows: list[tuple]) -> str:
     """The schedule rows (instance_id, agent, activity, start_at, end_at)."""
-    return _replace_rows(env, TABLE, {"instance_id": "text", "agent": "text", "activity": "text",
+    return _replace_rows(settings, TABLE, {"instance_id": "text", "agent": "text", "activity": "text",
                                       "start_at": "timestamptz", "end_at": "timestamptz"}, rows)
 
 
-def write_site_time_zones(env, instances: Iterable[tuple[str, str]]) -> str:
+def write_site_time_zones(settings, instances: Iterable[tuple[str, str]]) -> str:
     """(instance_id, time_zone) of each simulated instance: its site's zone."""
-    return _replace_rows(env, ZONES_TABLE, {"instance_id": "text", "time_zone": "text"}, instances)
+    return _replace_rows(settings, ZONES_TABLE, {"instance_id": "text", "time_zone": "text"}, instances)

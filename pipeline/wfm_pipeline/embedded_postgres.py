@@ -54,9 +54,12 @@ def reachable(settings):
 
 def with_state_in_warehouse(settings):
     """Meltano's system database (runs, state) in the warehouse, schema meltano, as in production:
-    state then always matches the data it describes. Uses docker/systemdb.py, the entry point's."""
-    if settings.env.get("MELTANO_DATABASE_URI") or settings.warehouse == "duckdb":
+    state then always matches the data it describes. Uses docker/systemdb.py, the entry point's.
+    A DuckDB warehouse keeps it in a SQLite file beside its own (deleting both starts afresh)."""
+    if settings.env.get("MELTANO_DATABASE_URI"):
         return settings
+    if settings.warehouse == "duckdb":
+        return settings.with_env(MELTANO_DATABASE_URI=f"sqlite:///{meltano_database_beside(settings.duckdb_path)}")
     script = settings.project_root / "docker" / "systemdb.py"
     result = subprocess.run([sys.executable, str(script)], env={**os.environ, **settings.env},
                             capture_output=True, text=True, check=True)
@@ -94,3 +97,8 @@ def stop(data_dir: Path, timeout: float = 60.0) -> str:
             return f"Stopped the embedded PostgreSQL in {data_dir} (PID {pid})."
         time.sleep(0.2)
     raise RuntimeError(f"the embedded PostgreSQL in {data_dir} (PID {pid}) did not stop within {timeout:.0f} s")
+
+
+def meltano_database_beside(duckdb_path: Path) -> Path:
+    """Meltano's system database (runs, state) of a DuckDB warehouse: warehouse.duckdb → warehouse.meltano.db."""
+    return duckdb_path.with_name(f"{duckdb_path.stem}.meltano.db")

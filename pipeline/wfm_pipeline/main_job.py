@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from . import report, simulated_world
 from .demo_schedule import simulated_schedule, write_schedule, write_site_time_zones
-from .embedded_postgres import reachable, with_state_in_warehouse
+from .embedded_postgres import meltano_database_beside, reachable, with_state_in_warehouse
 from .meltano_runner import MeltanoRunner
 from .settings import PipelineSettings
 from .simulator_service import SimulatorService, busiest_zone
@@ -78,7 +78,8 @@ def _start_over_hint(settings: PipelineSettings) -> str:
     if settings.warehouse == "embedded":
         return f"to start afresh: ./wfm stop, then delete {settings.output_dir}"
     if settings.warehouse == "duckdb":
-        return f"to start afresh, delete {settings.duckdb_path}"
+        return (f"to start afresh, delete {settings.duckdb_path} and "
+                f"{meltano_database_beside(settings.duckdb_path)} (its Meltano state)")
     return "to start afresh, use an empty database (or drop its schemas raw, meltano, wfm_input and wfm*)"
 
 
@@ -154,15 +155,13 @@ def _run(settings: PipelineSettings, environment: str, simulated: bool, live_sec
         loaded = counts(settings)
         print(f"    agent events: {loaded.events - before.events} new this run, {loaded.events} in the warehouse, "
               f"the newest of {_local(loaded.newest_event, zone)}")
-        if simulated and settings.warehouse != "duckdb":
+        if simulated:
             now = datetime.now(UTC)
-            relation = write_schedule(settings.env, simulated_schedule(
+            relation = write_schedule(settings, simulated_schedule(
                 endpoints, simulated_world.parse(world.events_from), now))
-            zones = write_site_time_zones(settings.env, endpoints.instances)
+            zones = write_site_time_zones(settings, endpoints.instances)
             dbt_env = {"WFM_SCHEDULE_RELATION": relation, "WFM_SITE_TIME_ZONES_RELATION": zones}
             print(f"  Schedule: the simulated agents' shift plan, in {relation}; site time zones in {zones}")
-        elif simulated:
-            dbt_env = {"WFM_DEFAULT_SITE_TIME_ZONE": zone}
     runner.step("dbt: building the WFM tables", "run", f"{settings.dbt}:build", extra_env=dbt_env)
     built = counts(settings)
     newest = (f", the newest with contacts {_local(built.newest_interval, zone)}" if built.newest_interval else "")

@@ -10,6 +10,9 @@ from .settings import PipelineSettings
 
 WFM_SCHEMA = "wfm"
 RAW_SCHEMA = "raw"
+# A DuckDB file this job creates must stay readable by target-duckdb, which runs DuckDB 1.0 in
+# its own virtualenv (meltano.yml says why); newer DuckDB writes 1.0's format when asked to.
+DUCKDB_CONFIG = {"storage_compatibility_version": "v1.0.0"}
 
 
 @contextmanager
@@ -21,7 +24,7 @@ def connect(settings: PipelineSettings, write: bool = False):
         import duckdb
 
         path = settings.duckdb_path  # read-only needs the file: before the first load, it is created
-        connection = duckdb.connect(str(path), read_only=not write and path.exists())
+        connection = duckdb.connect(str(path), read_only=not write and path.exists(), config=DUCKDB_CONFIG)
 
         def query(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
             cursor = connection.execute(sql.replace("%s", "?"), params)

@@ -1,4 +1,5 @@
-"""The tap's own settings (beyond aws_* and proxy_*), read once and checked up front."""
+"""The tap's own settings (beyond aws_* and proxy_*): declared once here, with their defaults
+(the tap's configuration schema is built from SETTINGS), read once and checked up front."""
 
 from __future__ import annotations
 
@@ -7,22 +8,66 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from singer_sdk import typing as th
+
 from wfm_aws import ConfigError
 
 from .quotas import EVERY_OTHER, OPERATIONS
 from .windows import INTERVAL_PERIODS, V1_MARGIN, V1_REACH, V2_REACH, ceil_to, parse_datetime
 
 CHANNELS = ("VOICE", "CHAT", "TASK", "EMAIL")
-DEFAULT_CHANNELS = ("VOICE", "CHAT", "TASK")
 # GetMetricData (V1) and GetCurrentMetricData take VOICE, CHAT and TASK only; EMAIL is for
 # GetMetricDataV2 alone (docs/aws-sources.md §4; botocore GetMetricDataRequest.Filters,
 # GetCurrentMetricDataRequest.Filters).
 V1_AND_CURRENT_CHANNELS = ("VOICE", "CHAT", "TASK")
 QUEUE_TYPES = ("STANDARD", "AGENT")
 DEFAULT_START = timedelta(days=30)
-# agent_activity_metrics' first run reads back this far by default: the reconciliation looks
-# at the last day, and a 30-day backfill at 5,000 agents would be ~48,000 requests.
-DEFAULT_AGENT_ACTIVITY_BACKFILL_HOURS = 24
+
+S, I, N = th.StringType, th.IntegerType, th.NumberType  # noqa: E741
+
+SETTINGS = th.PropertiesList(
+    # -- what to read ------------------------------------------------------------------
+    th.Property("instance_ids", th.ArrayType(S),
+                description="Instance ids or ARNs; empty: every instance ListInstances returns"),
+    th.Property("start_date", th.DateTimeType,
+                description="First run reaches back to here (default 30 days; v2 at most 90 days, v1 24 hours)"),
+    th.Property("metrics_api", th.StringType(allowed_values=["v2", "v1"]), default="v2",
+                description="v2: GetMetricDataV2 (default); v1: GetMetricData"),
+    th.Property("interval_minutes", th.IntegerType(allowed_values=list(INTERVAL_PERIODS)), default=15,
+                description="Interval length of queue_interval_metrics"),
+    th.Property("lookback_minutes", I, default=120,
+                description="Trailing window every run re-reads (Connect restates recent intervals)"),
+    th.Property("settle_minutes", I, default=5,
+                description="An interval is read once interval_end <= now - settle_minutes"),
+    th.Property("queue_ids", th.ArrayType(S), description="Only these queues (ids or ARNs); empty: all"),
+    th.Property("queue_types", th.ArrayType(th.StringType(allowed_values=list(QUEUE_TYPES))),
+                default=["STANDARD"], description="Queue types read (agent queues multiply rows; "
+                                                  "GetMetricDataV2 does not read them)"),
+    th.Property("channels", th.ArrayType(th.StringType(allowed_values=list(CHANNELS))),
+                default=["VOICE", "CHAT", "TASK"],
+                description="Channels read (VOICE, CHAT, TASK, EMAIL; EMAIL from GetMetricDataV2 only)"),
+    th.Property("service_level_thresholds_seconds", th.ArrayType(I), default=[20],
+                description="Answered-within thresholds; the first fills contacts_answered_in_threshold"),
+    # agent_activity_metrics' first run reads back this far by default: the reconciliation looks
+    # at the last day, and a 30-day backfill at 5,000 agents would be ~48,000 requests.
+    th.Property("agent_activity_backfill_hours", I, default=24,
+                description="How far back the first run of agent_activity_metrics (optional stream) reads, "
+                            "in hours (1-2160; not before start_date)"),
+    th.Property("api_quotas", th.ObjectType(additional_properties=N),
+                description="Connect's requests-per-second quota per operation in your account, e.g. "
+                            '{"ListUsers": 10}; "*": every operation not named; 0: no client-side limit. '
+                            "Unset: AWS's documented defaults (GetMetricData and GetCurrentMetricData "
+                            "5/s, every other 2/s). The tap paces a little under each"),
+)
+DEFAULTS: Mapping[str, Any] = {
+    name: prop["default"] for name, prop in SETTINGS.to_dict()["properties"].items() if "default" in prop
+}
+
+
+def _setting(config: Mapping[str, Any], name: str) -> Any:
+    """The configured value, or the declared default where it is unset (missing or null)."""
+    value = config.get(name)
+    return DEFAULTS.get(name) if value is None else value
 
 
 class OptionsError(ConfigError):
@@ -40,33 +85,33 @@ class Options:
     thresholds: tuple[int, ...]
     start_date: datetime | None  # None: the default reach (30 days for v2, 24 h for v1)
     api_quotas: Mapping[str, float]  # operation or "*" -> requests per second (0: unpaced)
-    agent_activity_backfill_hours: int = DEFAULT_AGENT_ACTIVITY_BACKFILL_HOURS
+    agent_activity_backfill_hours: int = DEFAULTS["agent_activity_backfill_hours"]
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Options:
-        api = str(config.get("metrics_api") or "v2").lower()
+        api = str(_setting(config, "metrics_api")).lower()
         if api not in ("v1", "v2"):
             raise OptionsError(f"metrics_api must be 'v2' (GetMetricDataV2) or 'v1' (GetMetricData), not {api!r}")
-        interval = int(config.get("interval_minutes") or 15)
+        interval = int(_setting(config, "interval_minutes"))
         if interval not in INTERVAL_PERIODS:
             raise OptionsError(f"interval_minutes must be 15, 30 or 60, not {interval}")
-        lookback = int(config.get("lookback_minutes", 120) or 0)
-        settle = int(config.get("settle_minutes", 5) or 0)
+        lookback = int(_setting(config, "lookback_minutes"))
+        settle = int(_setting(config, "settle_minutes"))
         if lookback < 0 or settle < 0:
             raise OptionsError("lookback_minutes and settle_minutes cannot be negative")
-        channels = tuple(str(c).upper() for c in (config.get("channels") or DEFAULT_CHANNELS))
+        channels = tuple(str(c).upper() for c in (config.get("channels") or DEFAULTS["channels"]))
         unknown = sorted(set(channels) - set(CHANNELS))
         if unknown:
             raise OptionsError(f"channels: {', '.join(unknown)} unknown; use {', '.join(CHANNELS)}")
-        types = tuple(str(t).upper() for t in (config.get("queue_types") or ("STANDARD",)))
+        types = tuple(str(t).upper() for t in (config.get("queue_types") or DEFAULTS["queue_types"]))
         if set(types) - set(QUEUE_TYPES):
             raise OptionsError(f"queue_types must be among {', '.join(QUEUE_TYPES)}, not {list(types)}")
-        thresholds = tuple(int(t) for t in (config.get("service_level_thresholds_seconds") or (20,)))
+        thresholds = tuple(int(t) for t in (config.get("service_level_thresholds_seconds")
+                                            or DEFAULTS["service_level_thresholds_seconds"]))
         if not thresholds or any(not 1 <= t <= 604_800 for t in thresholds) or len(thresholds) > 10:
             raise OptionsError("service_level_thresholds_seconds: 1 to 10 whole seconds, each 1..604800")
         start = _start_date(config.get("start_date"))
-        backfill = config.get("agent_activity_backfill_hours")
-        backfill = DEFAULT_AGENT_ACTIVITY_BACKFILL_HOURS if backfill is None else int(backfill)
+        backfill = int(_setting(config, "agent_activity_backfill_hours"))
         if not 1 <= backfill <= V2_REACH.days * 24:
             raise OptionsError(f"agent_activity_backfill_hours must be 1 to {V2_REACH.days * 24} "
                                f"(GetMetricDataV2 keeps about 3 months), not {backfill}")

@@ -15,11 +15,9 @@ from wfm_aws.tap_cli import WfmTap
 
 from . import clock
 from .client import ConnectClient
-from .options import CHANNELS, Options
+from .options import SETTINGS, Options
 from .permissions import check_permissions
 from .streams import STREAM_TYPES
-
-S, I, N = th.StringType, th.IntegerType, th.NumberType  # noqa: E741
 
 
 class TapAmazonConnect(WfmTap):
@@ -30,36 +28,7 @@ class TapAmazonConnect(WfmTap):
 
     config_jsonschema = th.PropertiesList(
         *aws_properties("Connect"),
-        # -- what to read --------------------------------------------------------------
-        th.Property("instance_ids", th.ArrayType(S),
-                    description="Instance ids or ARNs; empty: every instance ListInstances returns"),
-        th.Property("start_date", th.DateTimeType,
-                    description="First run reaches back to here (default 30 days; v2 at most 90 days, v1 24 hours)"),
-        th.Property("metrics_api", th.StringType(allowed_values=["v2", "v1"]), default="v2",
-                    description="v2: GetMetricDataV2 (default); v1: GetMetricData"),
-        th.Property("interval_minutes", th.IntegerType(allowed_values=[15, 30, 60]), default=15,
-                    description="Interval length of queue_interval_metrics"),
-        th.Property("lookback_minutes", I, default=120,
-                    description="Trailing window every run re-reads (Connect restates recent intervals)"),
-        th.Property("settle_minutes", I, default=5,
-                    description="An interval is read once interval_end <= now - settle_minutes"),
-        th.Property("queue_ids", th.ArrayType(S), description="Only these queues (ids or ARNs); empty: all"),
-        th.Property("queue_types", th.ArrayType(th.StringType(allowed_values=["STANDARD", "AGENT"])),
-                    default=["STANDARD"], description="Queue types read (agent queues multiply rows; "
-                                                      "GetMetricDataV2 does not read them)"),
-        th.Property("channels", th.ArrayType(th.StringType(allowed_values=list(CHANNELS))),
-                    default=["VOICE", "CHAT", "TASK"],
-                    description="Channels read (VOICE, CHAT, TASK, EMAIL; EMAIL from GetMetricDataV2 only)"),
-        th.Property("service_level_thresholds_seconds", th.ArrayType(I), default=[20],
-                    description="Answered-within thresholds; the first fills contacts_answered_in_threshold"),
-        th.Property("agent_activity_backfill_hours", I, default=24,
-                    description="How far back the first run of agent_activity_metrics (optional stream) reads, "
-                                "in hours (1-2160; not before start_date)"),
-        th.Property("api_quotas", th.ObjectType(additional_properties=N),
-                    description="Connect's requests-per-second quota per operation in your account, e.g. "
-                                '{"ListUsers": 10}; "*": every operation not named; 0: no client-side limit. '
-                                "Unset: AWS's documented defaults (GetMetricData and GetCurrentMetricData "
-                                "5/s, every other 2/s). The tap paces a little under each"),
+        *SETTINGS,
     ).to_dict()
 
     def check_run(self) -> None:

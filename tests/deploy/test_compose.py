@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import yaml
-from deploy_files import DOCKER, WRITABLE_PATHS, meltano_command, meltano_jobs
+from deploy_files import DOCKER, WRITABLE_PATHS, meltano_command, meltano_jobs, meltano_schedules
 
 
 def compose() -> dict:
@@ -59,12 +59,33 @@ def test_the_collector_restarts_a_failed_run_itself_under_its_run_lock():
     assert "scale" not in adherence and "replicas" not in adherence.get("deploy", {})
 
 
-def test_the_history_schedule_follows_meltano_yml():
-    # meltano.yml: "6-59/15 * * * *" → every 900 s, 360 s past each quarter-hour.
-    history = compose()["services"]["history"]
-    assert history["command"][:4] == ["wfm-every", "--offset", "360", "900"]
-    config = compose()["services"]["config"]
-    assert config["command"][:4] == ["wfm-every", "--offset", "120", "3600"]  # "2 * * * *"
+def every_arguments(cron: str) -> list[str]:
+    """The wfm-every arguments (offset, period in seconds) that run on an hourly cron's minutes:
+    "M * * * *", "A-59/B * * * *", "*/B * * * *" (the forms meltano.yml's schedules use)."""
+    minute, *rest = cron.split()
+    assert rest == ["*"] * 4, f"{cron}: wfm-every runs minute-of-the-hour schedules only"
+    start, _, step = minute.partition("/")
+    start = start.split("-")[0]
+    if step:
+        return ["--offset", str(60 * (0 if start == "*" else int(start))), str(60 * int(step))]
+    return ["--offset", str(60 * int(start)), "3600"]
+
+
+def test_every_scheduled_service_runs_on_its_meltano_yml_schedule():
+    """meltano.yml's schedules are the one source: each compose service that runs a scheduled job
+    runs it on that schedule, and every schedule but the marts' (one warm dbt) has its service."""
+    assert every_arguments("6-59/15 * * * *") == ["--offset", "360", "900"]
+    assert every_arguments("2 * * * *") == ["--offset", "120", "3600"]
+    schedules = meltano_schedules()
+    scheduled = {}
+    for name, service in pipeline_services().items():
+        command = service["command"]
+        if command[0] == "wfm-every":
+            job = job_of(service)
+            assert job in schedules, f"{name} runs {job} on a clock, but meltano.yml does not schedule it"
+            assert command[1:4] == every_arguments(schedules[job]), name
+            scheduled[job] = name
+    assert set(schedules) - set(scheduled) == {"wfm-adherence-marts"}
 
 
 def test_every_pipeline_service_is_the_one_image_read_only_with_tmpfs_at_the_writable_paths():

@@ -217,7 +217,7 @@ def test_the_pipeline_runs_in_the_image_and_the_collector_stops_gracefully(
     env = {
         "WFM_PG_HOST": postgres_database.host, "WFM_PG_PORT": str(postgres_database.port),
         "WFM_PG_USER": postgres_database.user, "WFM_PG_PASSWORD": "unused",
-        "WFM_PG_DBNAME": postgres_database.database, "WFM_RAW_SCHEMA": "raw",
+        "WFM_PG_DBNAME": postgres_database.database,
         **{f"TAP_AMAZON_CONNECT_{k}": v for k, v in aws.items() if k != "AWS_REGION"},
         "TAP_AMAZON_CONNECT_AWS_REGION": "us-west-2",
         "TAP_AMAZON_CONNECT_AWS_ENDPOINT_URL": simulated_centre["connect"],

@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MELTANO = str(Path(sys.executable).with_name("meltano"))
 # ./wfm test installs the same before the tests start (meltano_plugins_for_tests)
 PLUGINS = ["tap-amazon-connect", "tap-amazon-connect-config", "tap-amazon-connect-history",
-           "tap-amazon-connect-reconciliation", "tap-connect-kinesis", "target-postgres", "dbt-postgres"]
+           "tap-amazon-connect-reconciliation", "tap-connect-kinesis", "target-postgres", "dbt-postgres",
+           "target-duckdb", "dbt-duckdb"]
 
 
 @dataclass

@@ -10,29 +10,33 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import psycopg
 import pytest
 
 from connect_sim.config import WorldConfig, parse_utc, to_ms
 from connect_sim.world import World
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-a")]
+from .conftest import own_meltano_sys_dir
+
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 WFM_PIPELINE = str(Path(sys.executable).with_name("wfm-pipeline"))
 ZONED = ("wfm_queue", "wfm_interval_volume", "wfm_agent_interval_activity", "wfm_adherence")
 TAIL_MS = 30_000  # the newest events may still be on their way from the other shard
 
 
-def _env(output: Path) -> dict[str, str]:
+def _env(output: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "WFM_", "MELTANO_"))}
     env["WFM_OUTPUT_DIR"] = str(output)
+    env.update(extra)
     env.pop("XDG_RUNTIME_DIR", None)  # as for root, in containers and in CI
     return env
 
 
-def _run_job(output: Path) -> subprocess.CompletedProcess:
+def _run_job(output: Path, **env: str) -> subprocess.CompletedProcess:
     result = subprocess.run([WFM_PIPELINE, "run", "--live-seconds", "10", "--history-days", "1"],
-                            cwd=ROOT, env=_env(output), capture_output=True, text=True, timeout=900)
+                            cwd=ROOT, env=_env(output, **env), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Warning" not in result.stderr, "the main job's output carries a library's warning"
     assert "\x1b" not in result.stdout + result.stderr, "colour codes in a pipe"
@@ -40,6 +44,11 @@ def _run_job(output: Path) -> subprocess.CompletedProcess:
 
 
 def _query(output: Path, sql: str) -> list[tuple]:
+    """The job's warehouse: its DuckDB file where the run made one, else its embedded PostgreSQL."""
+    duckdb_file = output / "warehouse.duckdb"
+    if duckdb_file.exists():
+        with duckdb.connect(str(duckdb_file), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
     with psycopg.connect(host=str(output / "postgres"), user="postgres", dbname="wfm",
                          options="-c TimeZone=UTC") as connection:
         return connection.execute(sql).fetchall()
@@ -73,6 +82,7 @@ def _check_agent_events_are_the_worlds(output: Path) -> None:
 
 
 @pytest.mark.timeout(900)  # three runs of the job
+@pytest.mark.xdist_group("meltano-a")
 def test_main_job_runs_again_and_again_collecting_what_is_new(tmp_path, installed_plugins):
     output = tmp_path / "output"
     runs, before = [], None
@@ -142,3 +152,28 @@ def test_main_job_runs_again_and_again_collecting_what_is_new(tmp_path, installe
     finally:  # the embedded server keeps running between runs of the job: stop it (this one, by its PID)
         subprocess.run([WFM_PIPELINE, "stop"], cwd=ROOT, env=_env(output), check=False, timeout=120)
 
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.xdist_group("meltano-d")
+def test_main_job_on_duckdb_loads_every_event_and_runs_again(tmp_path, installed_plugins):
+    """WFM_DUCKDB_PATH: the same job into a DuckDB file (target-duckdb, dbt-duckdb), twice; every
+    event of the world loaded once (target-duckdb with a newer DuckDB lost each load's first row)."""
+    output = tmp_path / "output"
+    # its own .meltano run directory: the PostgreSQL test's runs may be going on at the same time
+    env = {"WFM_DUCKDB_PATH": str(output / "warehouse.duckdb"),
+           "MELTANO_SYS_DIR_ROOT": str(own_meltano_sys_dir(tmp_path))}
+    first = _run_job(output, **env).stdout
+    assert "into a DuckDB file" in first and "a new simulated world" in first, first[:1500]
+    assert (output / "warehouse.meltano.db").exists(), "Meltano's state beside the warehouse it describes"
+    events = _query(output, "select count(*) from raw.agent_events")[0][0]
+    second = _run_job(output, **env).stdout
+    assert "the world of the last run" in second, second[:1500]
+    said = re.search(r"New this run: (\d+) agent events", second)
+    assert said and int(said.group(1)) == _query(output, "select count(*) from raw.agent_events")[0][0] - events
+    _check_agent_events_are_the_worlds(output)
+    assert _query(output, """select count(*) - count(distinct (instance_id, agent_id, state_start_ms))
+                             from wfm.wfm_agent_state_transaction""")[0][0] == 0
+    for table in ("wfm_interval_volume", "wfm_agent_current_state", "wfm_adherence", "wfm_queue", "wfm_agent"):
+        assert _query(output, f"select count(*) from wfm.{table}")[0][0] > 0, table
+    assert 'id="realtime-board"' in (output / "report.html").read_text()
