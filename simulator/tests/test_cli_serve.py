@@ -41,8 +41,11 @@ def _stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture
 def served():
+    # a site where it is mid-morning: agents at work whatever the hour the test runs (at night
+    # in the default zone the backlog and the live minutes had no event)
     process, text = _start_serving(
         "--agents", "8", "--history-days", "0.25", "--speed", "120", "--kinesis-endpoint", "moto",
+        "--time-zone", _mid_morning_zone(datetime.now(UTC)),
         "--kinesis-backlog-hours", "6", "--stream-name", "agent-events", "--event-shape", "full")
     yield process, text
     _stop(process)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +15,9 @@ from wfm_pipeline.simulator_service import SimulatorService
 from connect_sim.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from meltano_lock import project_lock  # noqa: E402
+
 MELTANO = str(Path(sys.executable).with_name("meltano"))
 # ./wfm test installs the same before the tests start (meltano_plugins_for_tests)
 PLUGINS = ["tap-amazon-connect", "tap-amazon-connect-config", "tap-amazon-connect-history",
@@ -56,19 +55,6 @@ class Pipeline:
     def truth_world(self) -> World:
         """The simulator's world, rebuilt in this process to compute the ground truth."""
         return self.endpoints.world(int(datetime.now(UTC).timestamp() * 1000))
-
-
-@contextlib.contextmanager
-def project_lock():
-    """One `meltano install` at a time on this project's .meltano, whatever the test workers:
-    two at once would trip over each other's virtualenvs."""
-    lock_path = Path(tempfile.gettempdir()) / f"wfm-e2e-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]}.lock"
-    with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,9 @@ for those messages (captured by loader_sql_capture.py)."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import json
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +15,9 @@ ROOT = HERE.parents[1]
 BIN = Path(sys.executable).parent
 if str(ROOT / "tests" / "transform") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests" / "transform"))  # wfm_raw_fixtures, wfm_dbt
+if str(ROOT / "tests") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests"))  # meltano_lock
+from meltano_lock import project_lock  # noqa: E402
 
 LOADER = "target-mssql"
 LOADER_PYTHON = ROOT / ".meltano" / "loaders" / LOADER / "venv" / "bin" / "python"
@@ -33,19 +32,6 @@ TAPS = {
                             "contact_records_stream_name": "contact-records"},
 }
 KINESIS_STREAMS = ("agent_events", "contact_records")
-
-
-@contextlib.contextmanager
-def project_lock():
-    """The lock tests/e2e/conftest.py takes around `meltano install` (same file): one install
-    at a time on this project's .meltano."""
-    lock_path = Path(tempfile.gettempdir()) / f"wfm-e2e-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]}.lock"
-    with lock_path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def shared_dir(tmp_path_factory, worker_id: str) -> Path:

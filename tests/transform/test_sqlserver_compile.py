@@ -12,7 +12,7 @@ import pytest
 from wfm_dbt import run_dbt
 
 # Functions sqlglot does not model itself (exp.Anonymous) that T-SQL does have.
-TSQL_EXTRA_FUNCTIONS = {"isjson", "switchoffset", "datediff_big", "datetrunc", "todatetimeoffset", "json_value",
+TSQL_EXTRA_FUNCTIONS = {"isjson", "switchoffset", "sysutcdatetime", "datediff_big", "datetrunc", "todatetimeoffset", "json_value",
                         "openjson", "replicate", "charindex", "reverse"}
 # Not T-SQL: would mean a macro was not dispatched for sqlserver.
 FORBIDDEN = [r"\btimestamptz\b", r"::", r"\blateral\b", r"\blpad\(", r"\bregexp_replace\(", r"\bjsonb", r"#>>",
