@@ -369,21 +369,14 @@ def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
         status_arn = status_name = status_type = started = None
     else:
         status_arn, status_name, status_type = status.ARN, status.Name, status.Type
-        started = status.StartTimestamp
-        if started is not None:
-            started = utc_time(started)
-            if started is None:
-                _note(notes, "CurrentAgentSnapshot.AgentStatus.StartTimestamp", status.StartTimestamp)
+        started = _optional_time(notes, "CurrentAgentSnapshot.AgentStatus.StartTimestamp", status.StartTimestamp)
     next_status = current.NextAgentStatus
     if next_status is None:
         next_arn = next_name = enqueued = None
     else:
         next_arn, next_name = next_status.ARN, next_status.Name
-        enqueued = next_status.EnqueueTimestamp or next_status.EnqueuedTimestamp
-        if enqueued is not None:
-            enqueued = utc_time(enqueued)
-            if enqueued is None:
-                _note(notes, "CurrentAgentSnapshot.NextAgentStatus.EnqueueTimestamp", next_status.enqueued_at)
+        enqueued = _optional_time(notes, "CurrentAgentSnapshot.NextAgentStatus.EnqueueTimestamp",
+                                  next_status.enqueued_at)
     configuration = current.Configuration
     if configuration is None:
         username = first_name = last_name = profile_arn = profile_id = profile_name = None
@@ -403,10 +396,15 @@ def decode_agent_event(data: bytes, shard_id: str, sequence_number: str,
         previous_snapshot, event.Version, shard_id, sequence_number, arrival, collected_at)
 
 
-def _note(notes: list[str] | None, field: str, value: str) -> None:
-    """An optional time with a column of its own that is not one: the column is left null."""
-    if notes is not None:
+def _optional_time(notes: list[str] | None, field: str, value: str | None) -> str | None:
+    """An optional time with a column of its own, in the tap's form; one that is not a time
+    leaves its column null, and is noted."""
+    if value is None:
+        return None
+    time = utc_time(value)
+    if time is None and notes is not None:
         notes.append(_not_a_time(field, value) + ": its column is left null")
+    return time
 
 
 def _check_contacts(raw: msgspec.Raw) -> None:
@@ -513,13 +511,9 @@ def decode_contact_record(data: bytes, shard_id: str, sequence_number: str,
         if notes is not None:
             notes.append(f"InstanceARN is longer than {MAX_ARN_BYTES} bytes: its column is left null")
         instance_arn = None
-    times = [ctr.InitiationTimestamp, ctr.ConnectedToSystemTimestamp, ctr.DisconnectTimestamp,
-             ctr.LastUpdateTimestamp]
-    for number, (field, value) in enumerate(zip(_CTR_TIMES, times, strict=True)):
-        if value is not None:
-            times[number] = utc_time(value)
-            if times[number] is None:
-                _note(notes, field, value)
+    written = (ctr.InitiationTimestamp, ctr.ConnectedToSystemTimestamp, ctr.DisconnectTimestamp,
+               ctr.LastUpdateTimestamp)
+    times = [_optional_time(notes, field, value) for field, value in zip(_CTR_TIMES, written, strict=True)]
     return ContactRecordRow(
         contact_id=ctr.ContactId,
         instance_arn=instance_arn,
