@@ -45,7 +45,8 @@ class BatchFiles:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> BatchFiles:
-        retention = float(config.get("batch_file_retention_seconds") or 3600)
+        """From the tap's settings, defaults filled in (tap.with_defaults)."""
+        retention = float(config["batch_file_retention_seconds"])
         batch_config = config.get("batch_config")
         if batch_config:
             storage = batch_config.get("storage") or {}

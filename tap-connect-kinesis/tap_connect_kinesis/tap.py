@@ -77,12 +77,22 @@ KINESIS_PROPERTIES = [
 ]
 
 
+SETTINGS_SCHEMA = th.PropertiesList(*AWS_PROPERTIES, *KINESIS_PROPERTIES).to_dict()
+DEFAULTS = {name: spec["default"] for name, spec in SETTINGS_SCHEMA["properties"].items() if "default" in spec}
+
+
+def with_defaults(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The config with every unset (or null) setting at its schema default: the defaults are
+    declared once, in KINESIS_PROPERTIES, and read from there."""
+    return {**DEFAULTS, **{name: value for name, value in config.items() if value is not None}}
+
+
 class TapConnectKinesis(WfmTap):
     """Amazon Connect agent events from a Kinesis data stream: continuous or bounded, resharding-safe."""
 
     name = "tap-connect-kinesis"
     plugin_version = __version__
-    config_jsonschema = th.PropertiesList(*AWS_PROPERTIES, *KINESIS_PROPERTIES).to_dict()
+    config_jsonschema = SETTINGS_SCHEMA
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         self._stop = threading.Event()
@@ -94,13 +104,13 @@ class TapConnectKinesis(WfmTap):
     # -- config (wfm_aws.tap_cli.WfmTap: a problem is one line, exit 2) ----------------------------
     @classmethod
     def check_settings(cls, config: t.Mapping[str, t.Any]) -> None:
-        c = config
+        c = with_defaults(config)
         if not (c.get("stream_name") or c.get("stream_arn")):
             raise ConfigError("set stream_name (or stream_arn): the Kinesis stream of agent events")
-        interval = float(c.get("collection_interval_seconds", 5))
+        interval = float(c["collection_interval_seconds"])
         if not 1 <= interval <= 60:
             raise ConfigError(f"collection_interval_seconds must be between 1 and 60 (got {interval:g})")
-        position = c.get("start_position", "TRIM_HORIZON")
+        position = c["start_position"]
         if position not in START_POSITIONS:
             raise ConfigError(f"start_position must be one of {', '.join(START_POSITIONS)}")
         if position == "AT_TIMESTAMP" and not c.get("start_timestamp"):
@@ -111,19 +121,19 @@ class TapConnectKinesis(WfmTap):
             except ValueError:
                 raise ConfigError(f"start_timestamp must be an ISO 8601 date-time like 2026-01-31T00:00:00Z, "
                                   f"not {c['start_timestamp']!r}") from None
-        count, index = int(c.get("worker_count", 1)), int(c.get("worker_index", 0))
+        count, index = int(c["worker_count"]), int(c["worker_index"])
         if count < 1 or not 0 <= index < count:
             raise ConfigError(f"worker_index must be in 0..worker_count-1 (got {index} of {count})")
         if c.get("max_run_seconds") is not None and float(c["max_run_seconds"]) <= 0:
             raise ConfigError("max_run_seconds must be positive")
-        if c.get("max_batch_rows") is not None and int(c["max_batch_rows"]) < 1:
+        if int(c["max_batch_rows"]) < 1:
             raise ConfigError(f"max_batch_rows must be at least 1 (got {c['max_batch_rows']})")
         AwsSettings.from_config(c)
 
     def check_before_sync(self) -> None:
         """The files the tap will write can be written, and the Kinesis streams exist, now
         rather than when the first bad record (or the first poll) needs them."""
-        check_writable_file("dead_letter_path", self.config.get("dead_letter_path") or "kinesis-dead-letters.jsonl")
+        check_writable_file("dead_letter_path", self.settings["dead_letter_path"])
         if self.config.get("health_file"):
             check_writable_file("health_file", self.config["health_file"])
         if self.config.get("batch_directory"):
@@ -161,22 +171,27 @@ class TapConnectKinesis(WfmTap):
             streams.append(ContactRecordsStream(self))
         return streams
 
+    @cached_property
+    def settings(self) -> dict[str, t.Any]:
+        """This run's settings, every default filled in (with_defaults)."""
+        return with_defaults(self.config)
+
     def reader_settings(self) -> ReaderSettings:
-        c = self.config
+        c = self.settings
         start = c.get("start_timestamp")
         max_run = c.get("max_run_seconds")
         return ReaderSettings(
-            interval_s=float(c.get("collection_interval_seconds", 5)),
-            start_position=c.get("start_position", "TRIM_HORIZON"),
+            interval_s=float(c["collection_interval_seconds"]),
+            start_position=c["start_position"],
             start_timestamp=datetime.fromisoformat(str(start).replace("Z", "+00:00")) if start else None,
-            stop_when_caught_up=bool(c.get("stop_when_caught_up", False)),
+            stop_when_caught_up=bool(c["stop_when_caught_up"]),
             max_run_seconds=float(max_run) if max_run is not None else None,
-            worker_index=int(c.get("worker_index", 0)),
-            worker_count=int(c.get("worker_count", 1)),
-            include_heartbeats=bool(c.get("include_heartbeats", True)),
-            max_batch_rows=int(c.get("max_batch_rows", MAX_BATCH_ROWS)),
-            get_records_limit=max(1, min(GET_RECORDS_LIMIT, int(c.get("get_records_limit", GET_RECORDS_LIMIT)))),
-            discovery_interval_s=float(c.get("shard_discovery_interval_seconds", 60)),
+            worker_index=int(c["worker_index"]),
+            worker_count=int(c["worker_count"]),
+            include_heartbeats=bool(c["include_heartbeats"]),
+            max_batch_rows=int(c["max_batch_rows"]),
+            get_records_limit=max(1, min(GET_RECORDS_LIMIT, int(c["get_records_limit"]))),
+            discovery_interval_s=float(c["shard_discovery_interval_seconds"]),
         )
 
     # -- the loop ---------------------------------------------------------------------------
@@ -223,15 +238,15 @@ class TapConnectKinesis(WfmTap):
         # Its answers are decoded with msgspec (kinesis_client.py), botocore doing the rest.
         read_client = install_fast_get_records(
             session.client("kinesis", retries={"mode": "standard", "max_attempts": 1}, read_timeout=8))
-        self._dead_letters = DeadLetters(self.config.get("dead_letter_path") or "kinesis-dead-letters.jsonl")
-        files = BatchFiles.from_config(self.config)
+        self._dead_letters = DeadLetters(self.settings["dead_letter_path"])
+        files = BatchFiles.from_config(self.settings)
         files.clean_up(force=True)
         settings = self.reader_settings()
         self.reader = Reader(client, sources, settings, self._dead_letters, stop=self._stop,
                              read_client=read_client)
         output = Output(caller, streams, checkpoints, files, self._dead_letters,
                         HealthFile(self.config.get("health_file")),
-                        as_records=self.config.get("message_format") == "record")
+                        as_records=self.settings["message_format"] == "record")
         previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
         for signum in previous:
             signal.signal(signum, self._on_signal)

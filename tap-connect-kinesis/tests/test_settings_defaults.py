@@ -18,3 +18,14 @@ def test_the_reader_defaults_are_the_tap_settings_defaults():
     differ = {setting: (schema[setting].get("default"), getattr(reader, field))
               for setting, field in SAME.items() if schema[setting].get("default") != getattr(reader, field)}
     assert not differ, differ
+
+
+def test_unset_and_null_settings_run_the_reader_at_the_schema_defaults():
+    """Meltano passes a setting it has no value for as null (or leaves it out): either way the
+    tap runs at the default its --about shows, never at a second default of its own."""
+    schema = TapConnectKinesis.config_jsonschema["properties"]
+    with_default = [name for name, spec in schema.items() if "default" in spec]
+    for config in ({}, dict.fromkeys(with_default)):
+        tap = TapConnectKinesis(config={"stream_name": "agent-events", "aws_region": "us-west-2", **config})
+        assert tap.reader_settings() == ReaderSettings()
+        assert tap.settings["dead_letter_path"] == schema["dead_letter_path"]["default"]
