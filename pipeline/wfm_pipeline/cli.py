@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     doctor = commands.add_parser("doctor", help="try every call the pipeline needs and say what to fix")
     doctor.add_argument("--connect-config", help="tap-amazon-connect config JSON (default: from Meltano)")
     doctor.add_argument("--kinesis-config", help="tap-connect-kinesis config JSON (default: from Meltano)")
+    verify = commands.add_parser(
+        "verify-warehouse", help="load the shipped fixture into scratch schemas of a warehouse, build with dbt, "
+                                 "compare every WFM table with the expected rows, drop the scratch schemas")
+    verify.add_argument("--warehouse", required=True, choices=["postgres", "duckdb", "sqlserver"],
+                        help="which loader and dbt utility of meltano.yml, with their connection settings "
+                             "(WFM_PG_*, WFM_DUCKDB_PATH, WFM_MSSQL_*)")
     docs = commands.add_parser("config-docs", help="regenerate docs/configuration.md from the taps' --about")
     docs.add_argument("--check", action="store_true", help="only check that it is up to date")
     args = parser.parse_args(argv)
@@ -53,6 +59,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return doctor_module.main(project_root(), connect, kinesis)
 
+    if args.command == "verify-warehouse":
+        from .verify_warehouse import VerifyError, verify
+
+        try:
+            return verify(project_root(), args.warehouse)
+        except VerifyError as error:
+            print(f"wfm-pipeline verify-warehouse: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(flush=True)
+            print("wfm-pipeline verify-warehouse: interrupted (the scratch schemas were dropped)", file=sys.stderr)
+            return 130
     settings = PipelineSettings.detect(project_root())
     if args.command == "stop":
         from .embedded_postgres import stop

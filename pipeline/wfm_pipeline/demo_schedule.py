@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from connect_sim import truth
 
-from .warehouse import DUCKDB_CONFIG
+from .warehouse import DUCKDB_CONFIG, quote_identifier
 
 SCHEMA, TABLE = "wfm_input", "schedule"
 ZONES_TABLE = "site_time_zones"
@@ -64,10 +64,8 @@ def _replace_rows(settings, table: str, columns: dict[str, str], rows: Iterable[
 def _replace_duckdb_rows(settings, table: str, columns: dict[str, str], rows: list[tuple]) -> None:
     import duckdb
 
-    def quoted(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-    relation = f"{quoted(SCHEMA)}.{quoted(table)}"
+    quoted = quote_identifier
+    relation = quoted(SCHEMA, table)
     definition = ", ".join(f"{quoted(name)} {kind}" for name, kind in columns.items())
     with duckdb.connect(str(settings.duckdb_path), config=DUCKDB_CONFIG) as connection:
         connection.execute(f"create schema if not exists {quoted(SCHEMA)}")

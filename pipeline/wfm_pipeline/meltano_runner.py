@@ -8,8 +8,10 @@ The plugins' own output goes to the log files, without colour codes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -45,9 +47,13 @@ class MeltanoRunner:
         self.terminal = is_terminal() if terminal is None else terminal
 
     def step(self, title: str, *args: str, extra_env: Mapping[str, str] | None = None,
-             progress: Callable[[float], str] | None = None) -> float:
+             progress: Callable[[float], str] | None = None, stdin: Path | None = None,
+             own_group: bool = False) -> float:
         """Run `meltano --environment E ARGS`, or stop the job with the log's tail. `progress`
-        (seconds so far → a short text) says how the step is going. Returns the seconds taken."""
+        (seconds so far → a short text) says how the step is going; `stdin`: a file to feed the
+        command (Singer messages for a loader); `own_group`: in a process group of its own, all
+        of it (meltano and the plugin it runs) killed when this process is interrupted, so no
+        plugin goes on writing after the step. Returns the seconds taken."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{len(list(self.log_dir.glob('*.log'))) + 1:02d}-{args[0]}.log"
         started = time.monotonic()
@@ -55,14 +61,19 @@ class MeltanoRunner:
         print(f"  {title} ...", end="\n" if plain_progress else "", flush=True)
         env = {**os.environ, **self.env, **(extra_env or {}), **PLAIN_OUTPUT_ENV,
                "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
-        with log_path.open("w") as log:
+        with log_path.open("w") as log, contextlib.ExitStack() as files:
+            source = files.enter_context(stdin.open("rb")) if stdin else None
             process = subprocess.Popen(
                 [self.meltano, "--environment", self.environment, *args],
-                cwd=self.project_root, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.project_root, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=source,
+                start_new_session=own_group,
             )
             try:
                 returncode = self._wait(process, title, started, progress)
             except BaseException:  # Ctrl-C: the step ends with the job
+                if own_group:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
                 process.kill()
                 process.wait()
                 raise

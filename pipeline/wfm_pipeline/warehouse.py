@@ -54,6 +54,12 @@ def connect(settings: PipelineSettings, write: bool = False):
             yield query
 
 
+def quote_identifier(*parts: str) -> str:
+    """schema.table as the SQL standard quotes it, PostgreSQL's and DuckDB's rule alike (psycopg's
+    sql.Identifier gives the same): each part in double quotes, a double quote in it doubled."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
+
+
 def table_exists(query, schema: str, table: str) -> bool:
     return bool(query("select 1 as found from information_schema.tables where table_schema = %s "
                       "and table_name = %s", (schema, table)))
