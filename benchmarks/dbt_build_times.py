@@ -1,10 +1,20 @@
-"""dbt build times of transform/ on PostgreSQL for a 500-agent, 50-queue simulated centre.
+"""dbt build times of transform/ on PostgreSQL for a simulated centre (500 agents, 50 queues by default).
 
     .venv/bin/python benchmarks/dbt_build_times.py                  # --days 1 30
     .venv/bin/python benchmarks/dbt_build_times.py --days 1 --write-docs
+    .venv/bin/python benchmarks/dbt_build_times.py --agents 5000 --days 1 --keep-source --write-docs
+    .venv/bin/python benchmarks/dbt_build_times.py --agents 5000 --days 7 --source NAME --write-docs
 
-For each history length (`--days`): a fresh database with that many days of raw streams
-(agent events, queue interval metrics, configuration, and a schedule of every agent), then
+First the load generation: the simulator runs one day of the centre and 4 steps of 15
+minutes after it, CHUNK_S of simulated time at a time, and each chunk's agent events go to
+PostgreSQL by COPY as rows as soon as they are made (a source database: schema bench, the
+configuration in raw, the schedule); Python never holds more than a chunk. The same seed
+gives the same rows the in-memory load gave (tests/transform/test_benchmark_load.py).
+`--keep-source` keeps that database and `--source NAME` reuses it (no simulation).
+
+For each history length (`--days`): a copy of the source database (PostgreSQL copies it, file
+by file) with that many days of raw streams (agent events, queue interval metrics,
+configuration, and a schedule of every agent), then
   full build      `dbt build --full-refresh` over the whole history, then VACUUM (ANALYZE)
                   (what autovacuum does within minutes; not counted)
   then, each after 15 more minutes of agent events and the tap's re-read of the last 2 h
@@ -21,27 +31,31 @@ Days after the first are the first simulated day repeated in SQL (ids re-derived
 timestamps shifted): the same volume a real month has, without simulating it. The 15-minute
 steps are the simulation's real continuation, shifted to follow the last day. Needs
 PostgreSQL on 127.0.0.1:5432 (WFM_TEST_PG_* override); each history length gets its own
-database, dropped afterwards (`--keep` keeps it). `--write-docs` replaces this benchmark's
-section of docs/benchmarks.md with the table.
+database, dropped afterwards (`--keep` keeps it, and the source). `--write-docs` replaces
+this benchmark's section of docs/benchmarks.md with the tables (rows of other agent counts
+and history lengths stay).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
-import pickle
 import platform
 import re
+import resource
 import shlex
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import msgspec
 import psycopg
 import yaml
 
@@ -59,53 +73,203 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- dbt_build_times:begin -->", "<!-- dbt_build_times:end -->"
 
 
+@dataclass(frozen=True)
+class Postgres:
+    """The PostgreSQL server the benchmark creates its databases on."""
+
+    host: str = os.environ.get("WFM_TEST_PG_HOST", "127.0.0.1")
+    port: int = int(os.environ.get("WFM_TEST_PG_PORT", "5432"))
+    user: str = os.environ.get("WFM_TEST_PG_USER", "postgres")
+
+    def connect(self, dbname: str) -> psycopg.Connection:
+        return psycopg.connect(host=self.host, port=self.port, user=self.user, dbname=dbname, autocommit=True)
+
+    def create(self, name: str, template: str | None = None) -> None:
+        """A new database; with `template`, a copy of that one made by PostgreSQL (file by
+        file: no row passes through Python)."""
+        clone = f' template "{template}" strategy file_copy' if template else ""
+        with self.connect("postgres") as admin:
+            admin.execute(f'create database "{name}"{clone}')
+
+    def drop(self, name: str) -> None:
+        with self.connect("postgres") as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+# -- the simulated centre, streamed into a source database ------------------------------------------
+# The world is simulated CHUNK_S at a time; each chunk's agent events become rows and go to
+# PostgreSQL by COPY as they are produced, so Python holds one chunk's events, never the day.
+# The source database keeps the day and the steps after it (schema bench), the configuration
+# (raw) and the schedule; each measurement runs in a copy of it (`Postgres.create(template=)`).
+CHUNK_S = 300
+SOURCE_TABLES = {  # bench table → (raw table whose columns it has, extra leading column)
+    "day_events": ("agent_events", None), "day_metrics": ("queue_interval_metrics", None),
+    "step_events": ("agent_events", "step"), "step_metrics": ("queue_interval_metrics", "step"),
+    # a step's rows on their way to raw (load_step)
+    "agent_events": ("agent_events", None), "queue_interval_metrics": ("queue_interval_metrics", None),
+}
+
+
+class _Status(msgspec.Struct):
+    ARN: str | None = None
+    Name: str | None = None
+    Type: str | None = None
+    StartTimestamp: str | None = None
+
+
+class _RoutingProfile(msgspec.Struct):
+    ARN: str | None = None
+
+
+class _Configuration(msgspec.Struct):
+    Username: str | None = None
+    RoutingProfile: _RoutingProfile | None = None
+
+
+class _Snapshot(msgspec.Struct):
+    Contacts: msgspec.Raw
+    AgentStatus: _Status | None = None
+    Configuration: _Configuration | None = None
+
+
+class _Event(msgspec.Struct):
+    """The fields of an agent event document the agent_events row takes (the rest, most of
+    the 20 kB, is skipped unparsed)."""
+
+    EventId: str
+    EventType: str
+    EventTimestamp: str
+    InstanceARN: str
+    AgentARN: str
+    AWSAccountId: str | None = None
+    CurrentAgentSnapshot: _Snapshot | None = None
+    Version: str | None = None
+
+
+_decode_event = msgspec.json.Decoder(_Event).decode
+
+
+def event_values(document: str, sequence: int, arrival_ms: int) -> list:
+    """The agent_events row of rf.event_row (in rf.SCHEMAS order) without the snapshots
+    (unused downstream), at a tenth of its cost: only the fields it needs are decoded, and
+    Contacts is passed on as the document's own JSON text."""
+    doc = _decode_event(document)
+    snap = doc.CurrentAgentSnapshot
+    status = (snap and snap.AgentStatus) or _Status()
+    config = (snap and snap.Configuration) or _Configuration()
+    profile = config.RoutingProfile or _RoutingProfile()
+    return [doc.EventId, doc.EventType, doc.EventTimestamp, doc.AWSAccountId, doc.InstanceARN,
+            doc.InstanceARN.rsplit("/", 1)[-1], doc.AgentARN, rf.arn_id(doc.AgentARN), status.ARN, status.Name,
+            status.Type, status.StartTimestamp, config.Username, rf.arn_id(profile.ARN),
+            None if snap is None else bytes(snap.Contacts).decode(), None, None, doc.Version,
+            "shardId-000000000000", str(49_000_000_000_000_000_000_000_000_000_000_000_000_000_000 + sequence),
+            rf.ts(arrival_ms), rf.ts(arrival_ms + 300)]
+
+
 @dataclass
-class SimulatedCentre:
-    """One simulated day and the 15-minute steps after it, as raw rows."""
+class SourceLoad:
+    """What `simulate_into` wrote, and what it cost."""
 
-    config: dict[str, list[dict]]
-    day_events: list[dict]
-    day_metrics: list[dict]
-    day_schedule: list[tuple]
-    steps: list[tuple[list[dict], list[dict]]] = field(default_factory=list)  # (events, metrics)
+    day_events: int = 0
+    step_events: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + sys of this process (PostgreSQL's work not included)
+    peak_rss_mb: float = 0.0
 
 
-def simulate(agents: int, queues: int, steps: int) -> SimulatedCentre:
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far (Linux: ru_maxrss in kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    """This process's resident set size now (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def copy_rows(conn, table: str, columns: list[str], rows: Iterable[Sequence]) -> int:
+    """COPY `rows` (value sequences in `columns` order) into `table` as they come: psycopg
+    sends its buffer every few tens of kB, so a generator of rows is never held whole."""
+    n = 0
+    with conn.cursor() as cur, cur.copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy:
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+    return n
+
+
+def simulate_into(conn, agents: int, queues: int, steps: int = STEPS, seed: int = 11,
+                  progress: bool = False) -> SourceLoad:
+    """One simulated day of a centre and `steps` 15-minute steps after it, into `conn`'s
+    database as raw rows: the same rows, for the same seed, as simulating the whole day in
+    memory gave (tests/transform/test_benchmark_load.py checks it)."""
     from connect_sim import truth
     from connect_sim.config import WorldConfig
     from connect_sim.kinesis.event_json import AgentEventEncoder
     from connect_sim.world import World
 
-    world = World(WorldConfig(seed=11, agents_per_instance=agents, standard_queues_per_instance=queues))
-    events: list = []
-    world.add_event_sink(events.append)
-    world.clock.advance(86400)
-    world.sync()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    world = World(WorldConfig(seed=seed, agents_per_instance=agents, standard_queues_per_instance=queues))
+    pending: list = []  # the agent events of the chunk being simulated
+    world.add_event_sink(pending.append)
     day = rf.SimulatedDay(world)
-    encoder = AgentEventEncoder(world.directory)
-
-    def rows(from_index: int) -> list[dict]:
-        out = [rf.event_row(encoder.encode_text(e), from_index + i, e.timestamp_ms + 800)
-               for i, e in enumerate(events[from_index:])]
-        for row in out:
-            row["current_snapshot"] = row["previous_snapshot"] = None  # unused downstream; saves load time
-        return out
-
     start = day.start_ms
-    schedule = [(s.instance_id, s.user_id, s.activity, rf.ts(s.start_ms), rf.ts(s.end_ms))
-                for s in truth.schedule(world, day.instance_id, start, start + DAY_MS)]
-    centre = SimulatedCentre(rf.config_rows(day), rows(0), rf.metric_rows(day, start, start + DAY_MS), schedule)
-    for _ in range(steps):
-        seen = len(events)
-        world.clock.advance(STEP_S)
-        world.sync()
+    encoder = AgentEventEncoder(world.directory)
+    sequence = itertools.count()
+    event_columns = list(rf.SCHEMAS["agent_events"])
+    metric_columns = list(rf.SCHEMAS["queue_interval_metrics"])
+
+    def event_rows(until_ms: int, *lead) -> Iterator[list]:
+        """Simulate up to `until_ms` a chunk at a time, yielding each chunk's events as rows."""
+        while world.now_ms < until_ms:
+            world.clock.set(min(world.now_ms + CHUNK_S * 1000, until_ms))
+            world.sync()
+            chunk = pending[:]
+            pending.clear()
+            if progress and (world.now_ms - start) % (4 * 3_600_000) == 0:
+                print(f"  simulated {(world.now_ms - start) / 3_600_000:.0f} h: {len(chunk)} events in the last "
+                      f"chunk, {time.perf_counter() - started:.0f} s, RSS {rss_mb():,.0f} MB", flush=True)
+            for event in chunk:
+                yield [*lead, *event_values(encoder.encode_text(event), next(sequence), event.timestamp_ms + 800)]
+
+    def metric_values(rows: list[dict], *lead) -> Iterator[list]:
+        return ([*lead, *(row.get(c) for c in metric_columns)] for row in rows)
+
+    rf.write_postgres(conn, {"agent_events": [], "queue_interval_metrics": []})
+    conn.execute("create schema bench")
+    for table, (like, lead) in SOURCE_TABLES.items():
+        conn.execute(f"create table bench.{table} ({f'{lead} integer, ' if lead else ''}like raw.{like})")
+    load = SourceLoad()
+    load.day_events = copy_rows(conn, "bench.day_events", event_columns, event_rows(start + DAY_MS))
+    # the configuration, the schedule and the queue metrics as a run after the day reads them
+    rf.write_postgres(conn, dict(rf.config_rows(day), agent_events=[], queue_interval_metrics=[]))
+    conn.execute("create table bench.day_schedule (instance_id text, agent text, activity text, "
+                 "start_at timestamptz, end_at timestamptz)")
+    copy_rows(conn, "bench.day_schedule", ["instance_id", "agent", "activity", "start_at", "end_at"],
+              ((s.instance_id, s.user_id, s.activity, rf.ts(s.start_ms), rf.ts(s.end_ms))
+               for s in truth.schedule(world, day.instance_id, start, start + DAY_MS)))
+    for hour in range(start, start + DAY_MS, 3_600_000):  # an hour of metric rows at a time
+        copy_rows(conn, "bench.day_metrics", metric_columns, metric_values(rf.metric_rows(day, hour, hour + 3_600_000)))
+    for step in range(steps):
+        load.step_events.append(copy_rows(conn, "bench.step_events", ["step", *event_columns],
+                                          event_rows(world.now_ms + STEP_S * 1000, step)))
         now = world.now_ms
         fresh = rf.metric_rows(day, now - now % 900_000 - 2 * 3_600_000, now - now % 900_000)[1::2]
-        centre.steps.append((rows(seen), fresh))
-    return centre
+        copy_rows(conn, "bench.step_metrics", ["step", *metric_columns], metric_values(fresh, step))
+    conn.execute("analyze")
+    load.seconds = time.perf_counter() - started
+    load.cpu_seconds = cpu_seconds() - cpu_started
+    load.peak_rss_mb = peak_rss_mb()
+    return load
 
 
-# -- loading ---------------------------------------------------------------------------------------
+# -- loading a measurement database ------------------------------------------------------------------
 SHIFT_FUNCTIONS = """
 create or replace function pg_temp.shift_contacts(contacts jsonb, by_interval interval) returns jsonb
 language sql immutable as $$
@@ -122,16 +286,6 @@ $$;
 create or replace function pg_temp.shifted_id(event_id text, day integer) returns text
 language sql immutable as $$ select case when day = 0 then event_id else md5(event_id || '/' || day)::uuid::text end $$;
 """
-
-
-def copy_rows(conn, schema: str, table: str, rows) -> int:
-    columns = list(rf.SCHEMAS[table])
-    n = 0
-    with conn.cursor() as cur, cur.copy(f"copy {schema}.{table} ({', '.join(columns)}) from stdin") as copy:
-        for row in rows:
-            copy.write_row([row.get(c) for c in columns])
-            n += 1
-    return n
 
 
 def insert_shifted_events(conn, source: str, days: range) -> None:
@@ -159,51 +313,55 @@ def insert_shifted_metrics(conn, source: str, days: range) -> None:
                  f"select {select} from {source} cross join generate_series({days.start}, {days.stop - 1}) as d")
 
 
-def load_history(conn, centre: SimulatedCentre, days: int) -> tuple[int, int]:
-    tables = dict(centre.config, agent_events=[], queue_interval_metrics=[])
-    rf.write_postgres(conn, tables)
+def load_history(conn, days: int) -> tuple[int, int]:
+    """raw.* of a copy of the source database: the simulated day repeated `days` times, and
+    the schedule of each day."""
     conn.execute(SHIFT_FUNCTIONS)
-    conn.execute("create schema bench")
-    for table in ("agent_events", "queue_interval_metrics"):
-        conn.execute(f"create table bench.{table} (like raw.{table})")
-    copy_rows(conn, "bench", "agent_events", centre.day_events)
-    copy_rows(conn, "bench", "queue_interval_metrics", centre.day_metrics)
-    insert_shifted_events(conn, "bench.agent_events", range(days))
-    insert_shifted_metrics(conn, "bench.queue_interval_metrics", range(days))
+    insert_shifted_events(conn, "bench.day_events", range(days))
+    insert_shifted_metrics(conn, "bench.day_metrics", range(days))
     conn.execute("create schema wfm_input")
     conn.execute("create table wfm_input.schedule (instance_id text, agent text, activity text, "
                  "start_at timestamptz, end_at timestamptz)")
-    with conn.cursor() as cur:
-        cur.executemany("insert into wfm_input.schedule values (%s, %s, %s, %s, %s)", centre.day_schedule)
     conn.execute(f"""insert into wfm_input.schedule
         select instance_id, agent, activity, start_at + d * interval '1 day', end_at + d * interval '1 day'
-        from wfm_input.schedule cross join generate_series(1, {days - 1}) as d""")
+        from bench.day_schedule cross join generate_series(0, {days - 1}) as d order by d""")
     conn.execute("analyze")
     events = conn.execute("select count(*) from raw.agent_events").fetchone()[0]
     metrics = conn.execute("select count(*) from raw.queue_interval_metrics").fetchone()[0]
     return events, metrics
 
 
-def load_step(conn, centre: SimulatedCentre, step: int, days: int) -> int:
+def load_step(conn, step: int, days: int) -> int:
     """The step's events and metric re-read, shifted to follow the last loaded day."""
-    events, metrics = centre.steps[step]
     conn.execute("truncate bench.agent_events, bench.queue_interval_metrics")
-    copy_rows(conn, "bench", "agent_events", events)
-    copy_rows(conn, "bench", "queue_interval_metrics", metrics)
+    for table, source in (("agent_events", "step_events"), ("queue_interval_metrics", "step_metrics")):
+        columns = ", ".join(rf.SCHEMAS[table])
+        conn.execute(f"insert into bench.{table} ({columns}) select {columns} from bench.{source} where step = %s",
+                     (step,))
     insert_shifted_events(conn, "bench.agent_events", range(days - 1, days))
     insert_shifted_metrics(conn, "bench.queue_interval_metrics", range(days - 1, days))
-    return len(events)
+    return conn.execute("select count(*) from bench.agent_events").fetchone()[0]
 
 
-def remove_steps(conn, centre: SimulatedCentre, days: int) -> None:
+def remove_steps(conn, days: int) -> None:
     """Take the steps an earlier run loaded out of a reused database."""
-    conn.execute("truncate bench.agent_events, bench.queue_interval_metrics")
-    copy_rows(conn, "bench", "agent_events", (e for events, _ in centre.steps for e in events))
     conn.execute(f"delete from raw.agent_events where event_id in "
-                 f"(select pg_temp.shifted_id(event_id, {days - 1}) from bench.agent_events)")
-    history_collected = max(r["collected_at"] for r in centre.day_metrics)
-    conn.execute("delete from raw.queue_interval_metrics where collected_at > %s::timestamptz + %s * interval '1 day'",
-                 (history_collected, days - 1))
+                 f"(select pg_temp.shifted_id(event_id, {days - 1}) from bench.step_events)")
+    conn.execute("delete from raw.queue_interval_metrics where collected_at > "
+                 "(select max(collected_at) from bench.day_metrics) + %s * interval '1 day'", (days - 1,))
+
+
+def create_source(pg: Postgres, agents: int, queues: int) -> tuple[str, SourceLoad]:
+    """A new source database holding the simulated centre (its name, and what the load cost)."""
+    name = f"wfm_bench_source_{uuid.uuid4().hex[:6]}"
+    pg.create(name)
+    try:
+        with pg.connect(name) as conn:
+            load = simulate_into(conn, agents, queues, progress=True)
+    except BaseException:
+        pg.drop(name)
+        raise
+    return name, load
 
 
 # -- measuring -------------------------------------------------------------------------------------
@@ -218,6 +376,7 @@ def adherence_job_args() -> list[str]:
 
 @dataclass
 class Result:
+    agents: int
     days: int
     events: int
     full_build_s: float
@@ -226,36 +385,37 @@ class Result:
     warm_refresh_s: float
     incremental_build_s: float
     slowest: str
+    load_averages: list[float]  # the 1-minute load average before each timed command
 
 
-def measure(centre: SimulatedCentre, days: int, keep: bool, database: str | None = None) -> Result:
-    """database: one an earlier `--keep` run loaded with this many days (its steps not yet
-    loaded): skips the loading, and keeps it."""
-    host = os.environ.get("WFM_TEST_PG_HOST", "127.0.0.1")
-    port = int(os.environ.get("WFM_TEST_PG_PORT", "5432"))
-    user = os.environ.get("WFM_TEST_PG_USER", "postgres")
+def measure(pg: Postgres, source: str, agents: int, days: int, keep: bool, database: str | None = None) -> Result:
+    """A copy of the source database, `days` of history loaded, then the builds.
+    database: one an earlier `--keep` run loaded with this many days (its steps not yet
+    loaded): skips the copy and the loading, and keeps it."""
     name = database or f"wfm_bench_{days}d_{uuid.uuid4().hex[:6]}"
     keep = keep or database is not None
-    if not database:
-        with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as admin:
-            admin.execute(f'create database "{name}"')
-    env = {"WFM_DBT_TARGET": "postgres", "WFM_PG_HOST": host, "WFM_PG_PORT": str(port), "WFM_PG_USER": user,
-           "WFM_PG_DBNAME": name, "WFM_SCHEDULE_RELATION": "wfm_input.schedule"}
+    env = {"WFM_DBT_TARGET": "postgres", "WFM_PG_HOST": pg.host, "WFM_PG_PORT": str(pg.port),
+           "WFM_PG_USER": pg.user, "WFM_PG_DBNAME": name, "WFM_SCHEDULE_RELATION": "wfm_input.schedule"}
     work = Path(tempfile.mkdtemp(prefix="wfm_bench_"))
+    started = time.perf_counter()
+    if not database:
+        pg.create(name, template=source)
     try:
-        with psycopg.connect(host=host, port=port, user=user, dbname=name, autocommit=True) as conn:
-            started = time.perf_counter()
+        with pg.connect(name) as conn:
             if database:
                 conn.execute(SHIFT_FUNCTIONS)
-                remove_steps(conn, centre, days)
+                remove_steps(conn, days)
                 events = conn.execute("select count(*) from raw.agent_events").fetchone()[0]
                 metrics = conn.execute("select count(*) from raw.queue_interval_metrics").fetchone()[0]
             else:
-                events, metrics = load_history(conn, centre, days)
-            print(f"[{days} d] loaded {events:,} events, {metrics:,} metric rows in "
+                events, metrics = load_history(conn, days)
+            print(f"[{days} d] copied the source and loaded {events:,} events, {metrics:,} metric rows in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
 
+            load_averages: list[float] = []
+
             def timed(label: str, dbt_args: list[str]) -> tuple[float, str]:
+                load_averages.append(os.getloadavg()[0])
                 start = time.perf_counter()
                 run_dbt(dbt_args, work, env, timeout=None)
                 seconds = time.perf_counter() - start
@@ -273,21 +433,21 @@ def measure(centre: SimulatedCentre, days: int, keep: bool, database: str | None
             conn.execute("vacuum (analyze)")
             conn.execute("checkpoint")
             print(f"[{days} d] vacuum (analyze) after the full build: {time.perf_counter() - settle:.0f} s", flush=True)
-            new = load_step(conn, centre, 0, days)
+            new = load_step(conn, 0, days)
             incremental, slowest = timed(f"dbt run after {new} new events", ["run"])
-            load_step(conn, centre, 1, days)
+            load_step(conn, 1, days)
             adherence, _ = timed("adherence job (build-adherence)", adherence_job_args())
             warm = WarmDbt(env, work)
-            load_step(conn, centre, 2, days)
+            load_step(conn, 2, days)
+            load_averages.append(os.getloadavg()[0])
             refresh = warm.timed(adherence_job_args())
             print(f"[{days} d] warm refresh (build-adherence in a parsed process): {refresh:.1f} s", flush=True)
-            load_step(conn, centre, 3, days)
+            load_step(conn, 3, days)
             build, _ = timed("dbt build (incremental, all tests)", ["build"])
-            return Result(days, events, full, incremental, adherence, refresh, build, slowest)
+            return Result(agents, days, events, full, incremental, adherence, refresh, build, slowest, load_averages)
     finally:
         if not keep:
-            with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as admin:
-                admin.execute(f'drop database if exists "{name}" with (force)')
+            pg.drop(name)
 
 
 class WarmDbt:
@@ -312,35 +472,67 @@ class WarmDbt:
         return time.perf_counter() - start
 
 
-def table(results: list[Result]) -> str:
-    lines = ["| history | agent events | full `dbt build` | incremental `dbt run` | adherence job "
-             "| warm refresh (adherence job) | incremental `dbt build` | target (< 10 s) |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+def load_range(values: list[float]) -> str:
+    return f"{min(values):.1f}" if max(values) - min(values) < 0.05 else f"{min(values):.1f}–{max(values):.1f}"
+
+
+BUILD_HEAD = ("| agents | history | agent events | full `dbt build` | incremental `dbt run` | adherence job "
+              "| warm refresh (adherence job) | incremental `dbt build` | target (< 10 s) | measured (load average) |\n"
+              "|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
+LOAD_HEAD = ("| agents | agent events (day + 4 steps) | load generation: wall time | CPU | peak RSS "
+             "| measured (load average) |\n"
+             "|---:|---:|---:|---:|---:|---|")
+
+
+def build_rows(results: list[Result]) -> list[str]:
+    lines = []
     for r in results:
         met = ("met" if r.incremental_run_s < TARGET_S else
                "met by the warm refresh" if r.warm_refresh_s < TARGET_S else "**not met**")
-        lines.append(f"| {r.days} d | {r.events:,} | {r.full_build_s:.0f} s | {r.incremental_run_s:.1f} s "
-                     f"| {r.adherence_job_s:.1f} s | {r.warm_refresh_s:.1f} s | {r.incremental_build_s:.1f} s | {met} |")
-    return "\n".join(lines)
+        lines.append(f"| {r.agents:,} | {r.days} d | {r.events:,} | {r.full_build_s:.0f} s | {r.incremental_run_s:.1f} s "
+                     f"| {r.adherence_job_s:.1f} s | {r.warm_refresh_s:.1f} s | {r.incremental_build_s:.1f} s | {met} "
+                     f"| {date.today().isoformat()} ({load_range(r.load_averages)}) |")
+    return lines
 
 
-def write_docs(results: list[Result], agents: int, queues: int) -> None:
-    """This benchmark's section of docs/benchmarks.md: a table row per history length; rows
-    of lengths not measured this time stay (so 1 d and 30 d can be run separately)."""
+def load_row(agents: int, load: SourceLoad, load_averages: list[float]) -> str:
+    return (f"| {agents:,} | {load.day_events:,} + {sum(load.step_events):,} | {load.seconds:.0f} s "
+            f"| {load.cpu_seconds:.0f} s | {load.peak_rss_mb:,.0f} MB | {date.today().isoformat()} ({load_range(load_averages)}) |")
+
+
+def _merge(old: list[str], new: list[str], key) -> list[str]:
+    """The rows of `old` whose key `new` does not measure again, then `new`, in key order."""
+    keys = {key(line) for line in new}
+    return sorted([line for line in old if key(line) not in keys] + new, key=key)
+
+
+def _agents_days(line: str) -> tuple[int, int]:
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    return int(cells[0].replace(",", "")), int(cells[1].split()[0]) if cells[1].endswith(" d") else 0
+
+
+def write_docs(results: list[Result], load: tuple[int, SourceLoad, list[float]] | None, queues: int) -> None:
+    """This benchmark's section of docs/benchmarks.md: a row per agent count and history
+    length, and a row per agent count for the load generation; rows not measured this time
+    stay (so 500 and 5,000 agents, 1 and 30 days can be run separately)."""
     text = DOCS.read_text()
     head, _, rest = text.partition(BEGIN)
     section, _, tail = rest.partition(END)
-    measured = {f"| {r.days} d |" for r in results}
-    kept = [line for line in section.splitlines()
-            if re.match(r"\| \d+ d \|", line) and not any(line.startswith(m) for m in measured)]
-    rows = sorted(kept + table(results).splitlines()[2:], key=lambda line: int(line.split()[1]))
-    slowest = [line for line in section.splitlines() if line.startswith("- ") and
-               not any(line.startswith(f"- {r.days} d:") for r in results)]
-    slowest = sorted(slowest + [f"- {r.days} d: {r.slowest}" for r in results], key=lambda line: int(line.split()[1]))
-    body = (f"Measured {date.today().isoformat()} on {os.cpu_count()} cores ({platform.machine()}), "
-            f"{agents} agents, {queues} queues, PostgreSQL:\n\n"
-            + "\n".join(table([]).splitlines()[:2] + rows)
-            + "\n\nSlowest models of the incremental `dbt run` (seconds):\n\n" + "\n".join(slowest) + "\n")
+    lines = section.splitlines()
+    build_old = [line for line in lines if re.match(r"\| [\d,]+ \| \d+ d \|", line)]
+    load_old = [line for line in lines if re.match(r"\| [\d,]+ \| [\d,]+ \+ ", line)]
+    slowest_old = [line for line in lines if re.match(r"- [\d,]+ agents, \d+ d:", line)]
+    builds = _merge(build_old, build_rows(results), _agents_days)
+    loads = _merge(load_old, [load_row(*load)] if load else [], lambda line: _agents_days(line)[0])
+    slowest = _merge(slowest_old, [f"- {r.agents:,} agents, {r.days} d: {r.slowest}" for r in results],
+                     lambda line: tuple(int(x.replace(",", "")) for x in re.findall(r"[\d,]+(?= agents| d:)", line)))
+    body = (f"On {os.cpu_count()} cores ({platform.machine()}), {queues} queues, PostgreSQL 15 on the same machine; "
+            "the load average is the 1-minute one before each timed step (range):\n\n"
+            f"{BUILD_HEAD}\n" + "\n".join(builds)
+            + "\n\nSlowest models of the incremental `dbt run` (seconds):\n\n" + "\n".join(slowest)
+            + "\n\nLoad generation (the simulated day and 4 steps of 15 minutes, streamed into the source "
+            "database; wall time, peak RSS of the benchmark process until then):\n\n"
+            f"{LOAD_HEAD}\n" + "\n".join(loads) + "\n")
     DOCS.write_text(f"{head}{BEGIN}\n{body}{END}{tail}")
 
 
@@ -349,29 +541,47 @@ def main() -> None:
     parser.add_argument("--days", type=int, nargs="+", default=[1, 30])
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--queues", type=int, default=50)
-    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--keep", action="store_true", help="keep the databases (the source one included)")
+    parser.add_argument("--keep-source", action="store_true", help="keep the source database only")
+    parser.add_argument("--source", help="reuse the source database a --keep or --keep-source run left (skips the simulation)")
     parser.add_argument("--database", help="reuse a database a --keep run loaded (one --days value)")
-    parser.add_argument("--cache", type=Path, help="pickle of the simulated rows (made when missing)")
-    parser.add_argument("--write-docs", action="store_true", help="write the table into docs/benchmarks.md")
+    parser.add_argument("--load-only", action="store_true", help="only the load generation (no dbt)")
+    parser.add_argument("--write-docs", action="store_true", help="write the tables into docs/benchmarks.md")
     args = parser.parse_args()
-
-    started = time.perf_counter()
-    centre = pickle.loads(args.cache.read_bytes()) if args.cache and args.cache.exists() else None
-    if centre is None or len(centre.steps) < STEPS:
-        centre = simulate(args.agents, args.queues, steps=STEPS)
-        if args.cache:
-            args.cache.write_bytes(pickle.dumps(centre))
-    print(f"simulated 1 day ({len(centre.day_events):,} events) + {STEPS} × 15 min in "
-          f"{time.perf_counter() - started:.0f} s", flush=True)
     if args.database and len(args.days) != 1:
         parser.error("--database goes with one --days value")
-    results = [measure(centre, days, args.keep, args.database) for days in args.days]
-    print()
-    print(table(results))
+
+    pg = Postgres()
+    started = time.perf_counter()
+    load = None
+    if args.source:
+        source = args.source
+    else:
+        load_averages = [os.getloadavg()[0]]
+        source, source_load = create_source(pg, args.agents, args.queues)
+        load_averages.append(os.getloadavg()[0])
+        load = (args.agents, source_load, load_averages)
+        print(f"load generation: {source_load.day_events:,} + {sum(source_load.step_events):,} events "
+              f"simulated and copied into {source} in {source_load.seconds:.0f} s "
+              f"({source_load.cpu_seconds:.0f} s CPU), peak RSS "
+              f"{source_load.peak_rss_mb:,.0f} MB (load average {load_range(load_averages)})", flush=True)
+    try:
+        results = [] if args.load_only else [
+            measure(pg, source, args.agents, days, args.keep, args.database) for days in args.days]
+    finally:
+        if args.source is None and not (args.keep or args.keep_source):
+            pg.drop(source)
+        elif args.source is None:
+            print(f"kept the source database {source} (reuse: --source {source})")
+    if results:
+        print()
+        print(BUILD_HEAD)
+        print("\n".join(build_rows(results)))
     if args.write_docs:
-        write_docs(results, args.agents, args.queues)
+        write_docs(results, load, args.queues)
         print(f"\nwritten to {DOCS.relative_to(ROOT)}")
-    print(f"\n{datetime.now(UTC):%H:%M:%S} done in {time.perf_counter() - started:.0f} s")
+    print(f"\n{datetime.now(UTC):%H:%M:%S} done in {time.perf_counter() - started:.0f} s; peak RSS of this "
+          f"process {peak_rss_mb():,.0f} MB (the warm dbt runs in it)")
 
 
 if __name__ == "__main__":

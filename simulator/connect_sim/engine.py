@@ -11,10 +11,11 @@ aggregate).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -90,9 +91,10 @@ class Leg:
 
 class Agent:
     __slots__ = (
-        "activity", "closed", "contacts", "deleted", "hb_pending", "idle_since_ms", "last_event_ms", "last_snapshot",
-        "logged_in", "logout_ms", "next_status", "next_status_ms", "own_queue_id", "pending_logout", "period",
-        "priorities", "profile", "status", "status_start_ms", "user", "version",
+        "_idle_since_ms", "activity", "closed", "contacts", "deleted", "hb_pending", "last_event_ms",
+        "last_snapshot", "logged_in", "logout_ms", "next_status", "next_status_ms", "own_queue_id",
+        "pending_logout", "period", "priorities", "profile", "routing_order", "status", "status_start_ms", "user",
+        "version",
     )
 
     def __init__(self, user: User, version: UserVersion, profile: RoutingProfile,
@@ -107,7 +109,8 @@ class Agent:
         self.next_status_ms: int | None = None
         self.pending_logout = False
         self.contacts: list[Leg] = []
-        self.idle_since_ms = now
+        self.routing_order: RoutableAgents | None = None  # the one this agent is in, while routable
+        self._idle_since_ms = now
         self.last_event_ms = now
         self.last_snapshot: AgentSnapshot | None = None
         self.logout_ms = now - HEARTBEAT_AFTER_LOGOUT_MS
@@ -123,6 +126,16 @@ class Agent:
         self.version = version
         self.profile = profile
         self.priorities = {(q.queue_id, q.channel): q.priority for q in profile.queues}
+
+    @property
+    def idle_since_ms(self) -> int:
+        return self._idle_since_ms
+
+    @idle_since_ms.setter
+    def idle_since_ms(self, value: int) -> None:
+        self._idle_since_ms = value
+        if self.routing_order is not None:  # its place in the routing order moves with it
+            self.routing_order.reorder(self)
 
     def busy_with_missed(self) -> bool:
         """A missed, rejected or failed offer the agent has not cleared yet."""
@@ -150,6 +163,56 @@ class Agent:
         return own + [(p, q, c) for (q, c), p in self.priorities.items()]
 
 
+class RoutableAgents:
+    """The routable agents of a centre, per channel those with a free slot for it, in the
+    order Connect offers a contact to them: longest idle first (`idle_since_ms`, then user
+    id). Kept sorted as agents come, go, take and finish contacts and change their idle time
+    (`Engine._refresh_routable`, the `Agent.idle_since_ms` setter), so routing a contact looks
+    at agents in that order and stops at the first that takes it, instead of looking at every
+    routable agent (thousands, in a large centre)."""
+
+    __slots__ = ("_by_channel", "_members")
+
+    def __init__(self, channels: list[str]) -> None:
+        self._by_channel: dict[str, list[tuple[int, str]]] = {c: [] for c in channels}  # sorted keys
+        # user id → (its key, the agent, the channels it has a free slot for)
+        self._members: dict[str, tuple[tuple[int, str], Agent, tuple[str, ...]]] = {}
+
+    def update(self, agent: Agent, channels: tuple[str, ...]) -> None:
+        """The agent is routable with a free slot for `channels` (none: it is not routable)."""
+        key = (agent.idle_since_ms, agent.user.id)
+        member = self._members.get(key[1])
+        if member is not None:
+            if member[0] == key and member[2] == channels:
+                return
+            for channel in member[2]:
+                keys = self._by_channel[channel]
+                del keys[bisect.bisect_left(keys, member[0])]
+        if not channels:
+            if member is not None:
+                del self._members[key[1]]
+            agent.routing_order = None
+            return
+        for channel in channels:
+            bisect.insort(self._by_channel[channel], key)
+        self._members[key[1]] = (key, agent, channels)
+        agent.routing_order = self
+
+    def discard(self, agent: Agent) -> None:
+        self.update(agent, ())
+
+    def reorder(self, agent: Agent) -> None:
+        """The agent's idle time changed."""
+        member = self._members.get(agent.user.id)
+        if member is not None:
+            self.update(agent, member[2])
+
+    def candidates(self, channel: str) -> Iterator[Agent]:
+        """The routable agents with a free slot for `channel`, longest idle first."""
+        members = self._members
+        return (members[user_id][1] for _, user_id in self._by_channel.get(channel, ()))
+
+
 class Centre:
     """One instance's live state."""
 
@@ -162,8 +225,15 @@ class Centre:
         self.profiles = {p.id: p for p in directory.routing_profiles if p.instance_id == instance.id}
         self.waiting: dict[tuple[str, str], deque[Contact]] = {}
         self.agents: dict[str, Agent] = {}
-        self.routable: set[Agent] = set()
         self.channels = sorted({c for q in self.standard for c in q.channels})
+        self.routable = RoutableAgents(self.channels)
+        self._by_user_id: list[tuple[str, Agent]] | None = None
+
+    def agents_by_user_id(self) -> list[tuple[str, Agent]]:
+        """`sorted(self.agents.items())`, made once (the agents are all added at the start)."""
+        if self._by_user_id is None or len(self._by_user_id) != len(self.agents):
+            self._by_user_id = sorted(self.agents.items())
+        return self._by_user_id
 
     def head(self, queue_id: str, channel: str) -> Contact | None:
         line = self.waiting.get((queue_id, channel))
@@ -268,10 +338,12 @@ class Engine:
 
     def _route_contact(self, centre: Centre, contact: Contact) -> None:
         seg = contact.seg
-        eligible = [a for a in centre.routable
-                    if a.takes(seg.queue_id, seg.channel) and a.free_slots(seg.channel) > 0]
-        if eligible:  # longest idle first, as Connect routes
-            self._offer(centre, min(eligible, key=lambda a: (a.idle_since_ms, a.user.id)), contact)
+        for agent in centre.routable.candidates(seg.channel):  # longest idle first, as Connect routes
+            if agent.takes(seg.queue_id, seg.channel):
+                break
+        else:
+            return
+        self._offer(centre, agent, contact)
 
     def _route_agent(self, centre: Centre, agent: Agent) -> None:
         while agent.may_route():
@@ -367,7 +439,7 @@ class Engine:
             options = [q.id for q in centre.standard if seg.channel in q.channels and q.id != seg.queue_id]
             scaled = pick / TRANSFER_TO_STANDARD_SHARE
         else:
-            options = [a.own_queue_id for uid, a in sorted(centre.agents.items())
+            options = [a.own_queue_id for uid, a in centre.agents_by_user_id()
                        if a is not agent and a.logged_in]
             scaled = (pick - TRANSFER_TO_STANDARD_SHARE) / (1 - TRANSFER_TO_STANDARD_SHARE)
         return options[min(int(scaled * len(options)), len(options) - 1)] if options else None
@@ -551,8 +623,11 @@ class Engine:
             sink(event)
 
     def _refresh_routable(self, centre: Centre, agent: Agent) -> None:
+        # Runs after every change to an agent's contacts, status, log-in or routing profile
+        # (through _emit, or directly), before anything is routed again: the routing order
+        # holds each routable agent's free channels as of then.
         if agent.may_route():
-            centre.routable.add(agent)
+            centre.routable.update(agent, tuple(c for c in centre.channels if agent.free_slots(c) > 0))
         else:
             centre.routable.discard(agent)
 
