@@ -57,8 +57,9 @@ WAREHOUSES = {
     "postgres": Warehouse("postgres", "target-postgres", "dbt-postgres",
                           ("WFM_PG_HOST", "WFM_PG_DBNAME", "WFM_PG_PASSWORD|TARGET_POSTGRES_SQLALCHEMY_URL")),
     "duckdb": Warehouse("duckdb", "target-duckdb", "dbt-duckdb", ("WFM_DUCKDB_PATH",)),
-    # target-mssql stores times as DATETIME (1/300 s steps, docs/sqlserver.md): times and
-    # millisecond columns within 4 ms, seconds and shares within 0.05
+    # target-mssql 0.2.1 stored times as DATETIME (1/300 s steps); target-mssql-wfm declares
+    # DATETIMEOFFSET(6), but whether pymssql sends the microseconds is unproven without a server
+    # (docs/sqlserver.md): times and millisecond columns within 4 ms, seconds and shares within 0.05
     "sqlserver": Warehouse("sqlserver", "target-mssql", "dbt-sqlserver",
                            ("WFM_MSSQL_HOST|TARGET_MSSQL_SQLALCHEMY_URL", "WFM_MSSQL_DBNAME|TARGET_MSSQL_SQLALCHEMY_URL"),
                            Tolerance(time_ms=4, number=0.05)),

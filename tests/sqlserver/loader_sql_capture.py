@@ -1,10 +1,11 @@
-"""Capture the SQL target-mssql would send to SQL Server, without a server.
+"""Capture the SQL the SQL Server loader would send to SQL Server, without a server.
 
 Run by tests/sqlserver/test_loader_sql.py with the loader's own Python (the virtualenv
-`meltano install target-mssql` makes from meltano.yml's pip_url: singer-sdk 0.13,
-SQLAlchemy 1.4, which cannot share the project's virtualenv). It reads Singer messages
-(SCHEMA, RECORD, BATCH) as JSON lines on stdin, runs them through the real target
-(`Targetmssql.listen`), and writes every statement the target executed, one JSON object per
+`meltano install target-mssql` makes from meltano.yml's pip_url: target-mssql-wfm on
+target-mssql 0.2.1, singer-sdk 0.13, SQLAlchemy 1.4, which cannot share the project's
+virtualenv). It reads Singer messages (SCHEMA, RECORD, BATCH) as JSON lines on stdin, runs
+them through the real target — the class behind the plugin's executable (`--executable`, the
+console script meltano.yml names), its `listen` — and writes every statement the target executed, one JSON object per
 line to `--out`: {"sql": ..., "params": [{column: Python type of the first row's value}] or
 null, "rows": how many parameter rows, "kind": "ddl" | "execute", "run": 1 | 2}.
 
@@ -91,16 +92,31 @@ def reflected_type(type_text: str):
     return type_class()
 
 
+def loader_target_class(executable: str):
+    """The Singer target class the console script `executable` runs (`module:Class.cli`)."""
+    import importlib
+    from importlib.metadata import entry_points
+
+    (entry_point,) = entry_points(group="console_scripts", name=executable)
+    module_name, _, attribute = entry_point.value.partition(":")
+    target = importlib.import_module(module_name)
+    for part in attribute.split(".")[:-1] if attribute.endswith(".cli") else attribute.split("."):
+        target = getattr(target, part)
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", required=True, help="the target's config (JSON file)")
     parser.add_argument("--out", required=True, help="where the statements go (JSON lines)")
     parser.add_argument("--runs", type=int, default=2,
                         help="load the messages this many times (run 2: the tables exist)")
+    parser.add_argument("--executable", default="target-mssql",
+                        help="the loader's console script (meltano.yml's executable): its target class is run")
     args = parser.parse_args()
 
-    from target_mssql.connector import mssqlConnector
-    from target_mssql.target import Targetmssql
+    target_class = loader_target_class(args.executable)
+    connector_class = target_class.default_sink_class.connector_class
 
     def table_key(full_table_name: str) -> str:
         return full_table_name.split(".")[-1]
@@ -109,11 +125,12 @@ def main() -> None:
         return {name: sqlalchemy.Column(name, reflected_type(type_text))
                 for name, type_text in TABLES[table_key(full_table_name)].items()}
 
-    mssqlConnector.create_sqlalchemy_connection = lambda self: RecordingConnection()
-    mssqlConnector.create_sqlalchemy_engine = lambda self: self.connection.engine
-    mssqlConnector.schema_exists = lambda self, schema_name: bool(TABLES)
-    mssqlConnector.table_exists = lambda self, full_table_name: table_key(full_table_name) in TABLES
-    mssqlConnector.get_table_columns = get_table_columns
+    # on the loader's own connector class: what it overrides of these would be replaced too
+    connector_class.create_sqlalchemy_connection = lambda self: RecordingConnection()
+    connector_class.create_sqlalchemy_engine = lambda self: self.connection.engine
+    connector_class.schema_exists = lambda self, schema_name: bool(TABLES)
+    connector_class.table_exists = lambda self, full_table_name: table_key(full_table_name) in TABLES
+    connector_class.get_table_columns = get_table_columns
 
     with open(args.config) as handle:
         config = json.load(handle)
@@ -122,7 +139,7 @@ def main() -> None:
     for run in range(1, args.runs + 1):
         RUN["number"] = run
         try:
-            Targetmssql(config=config, validate_config=True).listen(file_input=io.StringIO(messages))
+            target_class(config=config, validate_config=True).listen(file_input=io.StringIO(messages))
         except Exception as error:  # what the run would fail with: recorded, the test judges it
             errors.append({"run": run, "error": f"{type(error).__name__}: {error}"})
     with open(args.out, "w") as out:  # stdout carries the target's STATE messages

@@ -1,13 +1,17 @@
-"""The loader's SQL without a server (docs/sqlserver.md): every statement target-mssql 0.2.1
-(the loader meltano.yml configures) would send for every stream of both taps, captured from
-the real target fed the taps' own schemas (`--discover`), the DDL compiled by SQLAlchemy's
-mssql dialect; each parses as T-SQL (sqlglot), and the tables, keys, upserts, identifiers and
-column types are checked. What the loader gets wrong is an expected failure with its reason,
-so a loader that fixes it turns the test red until the expectation is updated."""
+"""The loader's SQL without a server (docs/sqlserver.md): every statement the loader meltano.yml
+configures (plugin target-mssql: target-mssql-wfm, target-mssql 0.2.1 corrected) would send for
+every stream of both taps, captured from the real target fed the taps' own schemas
+(`--discover`), the DDL compiled by SQLAlchemy's mssql dialect; each parses as T-SQL (sqlglot),
+and the tables, keys, upserts, identifiers, column types and the values reaching the driver
+are checked. target-mssql 0.2.1 itself failed five of these checks (date-times DATETIME, JSON
+objects VARCHAR(MAX), a key of 1,028 bytes, BATCH rows undecoded, a key twice in a load):
+docs/sqlserver.md lists them and how target-mssql-wfm corrects each."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 
 import pytest
 import sqlglot
@@ -25,6 +29,9 @@ TSQL_RESERVED = set(["ADD", "ALL", "ALTER", "AND", "ANY", "AS", "ASC", "AUTHORIZ
 MAX_IDENTIFIER = 128     # sysname
 MAX_TEMP_TABLE = 116     # a #temp table's name: SQL Server appends a suffix to 128
 MAX_CLUSTERED_KEY_BYTES = 900
+# Connect's ids as the key columns must hold them: InstanceId up to 100 characters, ContactId
+# up to 256 (AWS's API reference; target-mssql-wfm/target_mssql_wfm/connector.py)
+MIN_KEY_TEXT, MAX_KEY_TEXT = 100, 256
 
 
 def _kinds(prop: dict) -> list[str]:
@@ -152,10 +159,12 @@ def test_identifiers_fit_and_need_no_quoting(loader_sql, tap_streams, mode):
     assert not problems, problems
 
 
-def test_the_types_target_mssql_declares(loader_sql, tap_streams):
-    """What target-mssql 0.2.1 makes of each JSON schema type (docs/sqlserver.md, Column types):
-    keys VARCHAR(255), text VARCHAR(MAX), JSON objects VARCHAR(MAX), arrays NVARCHAR(MAX),
-    date-times DATETIME, integers BIGINT, numbers NUMERIC(38, 16), booleans VARCHAR(1)."""
+def test_the_types_the_loader_declares(loader_sql, tap_streams):
+    """What target-mssql-wfm makes of each JSON schema type (docs/sqlserver.md, Column types):
+    key text NVARCHAR(n), 100 <= n <= 256 (the key within 900 bytes: test below), text
+    NVARCHAR(MAX), JSON objects and arrays NVARCHAR(MAX), date-times DATETIMEOFFSET(6),
+    integers BIGINT, numbers NUMERIC(38, 16), booleans VARCHAR(1) (0.2.1's: keys VARCHAR(255),
+    text and objects VARCHAR(MAX), date-times DATETIME)."""
     statements, _ = loader_sql["batch"]
     for stream in STREAMS:
         declared = tap_streams[stream]
@@ -163,15 +172,16 @@ def test_the_types_target_mssql_declares(loader_sql, tap_streams):
             prop = declared.properties[column]
             kinds = set(_kinds(prop))
             if column in declared.key_properties and "string" in kinds and not is_time(prop):
-                want = "VARCHAR(255)"
-            elif "object" in kinds:
-                want = "VARCHAR(MAX)"
-            elif "array" in kinds:
+                length = re.fullmatch(r"NVARCHAR\((\d+)\)", sql_type)
+                assert length and MIN_KEY_TEXT <= int(length.group(1)) <= MAX_KEY_TEXT, \
+                    f"{stream}.{column} ({prop}): {sql_type}, expected NVARCHAR({MIN_KEY_TEXT}..{MAX_KEY_TEXT})"
+                continue
+            if "object" in kinds or "array" in kinds:
                 want = "NVARCHAR(MAX)"
             elif is_time(prop):
-                want = "DATETIME"
+                want = "DATETIMEOFFSET(6)"
             elif "string" in kinds:
-                want = "VARCHAR(MAX)"
+                want = "NVARCHAR(MAX)"
             elif "integer" in kinds:
                 want = "BIGINT"
             elif "number" in kinds:
@@ -186,10 +196,10 @@ def test_the_types_target_mssql_declares(loader_sql, tap_streams):
 STREAMS_WITH_OBJECTS = ["queue_interval_metrics", "agent_events", "contact_records"]
 
 
-@pytest.mark.xfail(strict=True, reason="target-mssql 0.2.1 declares JSON objects VARCHAR(MAX) (arrays NVARCHAR(MAX)): "
-                                       "non-ASCII text in them is lost outside a UTF-8 collation")
 @pytest.mark.parametrize("stream", STREAMS_WITH_OBJECTS)
 def test_json_columns_are_nvarchar_max(loader_sql, tap_streams, stream):
+    """target-mssql 0.2.1 declared JSON objects VARCHAR(MAX) (arrays NVARCHAR(MAX)): non-ASCII
+    text in them was lost outside a UTF-8 collation."""
     declared = tap_streams[stream]
     types = column_types(create_table(loader_sql["batch"][0], stream))
     wrong = {c: t for c, t in types.items() if is_json(declared.properties[c]) and t != "NVARCHAR(MAX)"}
@@ -205,10 +215,10 @@ def test_arrays_are_nvarchar_max(loader_sql, tap_streams):
                 assert sql_type == "NVARCHAR(MAX)", f"{stream}.{column}"
 
 
-@pytest.mark.xfail(strict=True, reason="target-mssql 0.2.1 declares every date-time DATETIME: 1/300 s steps "
-                                       "(…00.049 is stored …00.050), years from 1753, no offset")
 @pytest.mark.parametrize("stream", STREAMS)
 def test_times_are_datetime2_or_datetimeoffset(loader_sql, tap_streams, stream):
+    """target-mssql 0.2.1 declared every date-time DATETIME: 1/300 s steps (…00.049 stored
+    …00.050), years from 1753, no offset."""
     declared = tap_streams[stream]
     types = column_types(create_table(loader_sql["batch"][0], stream))
     wrong = {c: t for c, t in types.items()
@@ -220,31 +230,32 @@ def _key_bytes(sql_type: str) -> int:
     varchar = re.match(r"N?VARCHAR\((\d+)\)", sql_type)
     if varchar:
         return int(varchar.group(1)) * (2 if sql_type.startswith("N") else 1)
-    return {"DATETIME": 8, "BIGINT": 8, "DATETIME2": 8, "DATETIMEOFFSET": 10}[sql_type]
+    # DATETIME2(p) / DATETIMEOFFSET(p): 6, 7 or 8 bytes for p 0-2, 3-4, 5-7 (7 by default),
+    # DATETIMEOFFSET 2 more
+    moment = re.fullmatch(r"DATETIME(2|OFFSET)(?:\((\d)\))?", sql_type)
+    if moment:
+        precision = int(moment.group(2) or 7)
+        return (6 if precision <= 2 else 7 if precision <= 4 else 8) + (2 if moment.group(1) == "OFFSET" else 0)
+    return {"DATETIME": 8, "BIGINT": 8}[sql_type]
 
 
-@pytest.mark.parametrize("stream", [
-    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="4 VARCHAR(255) key columns + DATETIME: "
-                                                                "1,028 bytes > 900 (a warning at CREATE; an insert of "
-                                                                "ids longer than 900 bytes together would fail)"))
-    if s == "agent_interval_metrics" else s for s in STREAMS])
+@pytest.mark.parametrize("stream", STREAMS)
 def test_primary_key_fits_a_clustered_index(loader_sql, tap_streams, stream):
-    """SQL Server's PRIMARY KEY is a clustered index by default: 900 bytes of key at most."""
+    """SQL Server's PRIMARY KEY is a clustered index by default: 900 bytes of key at most.
+    target-mssql 0.2.1 gave agent_interval_metrics 4 VARCHAR(255) key columns + DATETIME:
+    1,028 bytes (a warning at CREATE; an insert of ids longer than 900 bytes together failed)."""
     create = create_table(loader_sql["batch"][0], stream)
     types = column_types(create)
     assert sum(_key_bytes(types[k]) for k in primary_key(create)) <= MAX_CLUSTERED_KEY_BYTES
 
 
-@pytest.mark.parametrize("mode", [
-    pytest.param("batch", marks=pytest.mark.xfail(
-        strict=True, reason="target-mssql 0.2.1 (singer-sdk 0.13) hands a BATCH file's rows to the driver as read: "
-                            "JSON objects and arrays as dict and list, which pymssql refuses ('Unsupported "
-                            "parameter type'); run tap-connect-kinesis with message_format: record")),
-    "record"])
+@pytest.mark.parametrize("mode", MODES)
 def test_values_reach_the_driver_as_text_and_datetimes(loader_sql, tap_streams, mode):
     """The row values handed to the driver: JSON columns as JSON text (pymssql cannot send a
-    dict or list), date-times as datetime (pymssql writes them without offset: UTC by the
-    contract), nothing else but text, numbers and booleans."""
+    dict or list), date-times as datetime (in UTC: the contract's), nothing else but text,
+    numbers and booleans. target-mssql 0.2.1 (singer-sdk 0.13) handed a BATCH file's rows to
+    the driver as read: JSON objects and arrays as dict and list, which pymssql refuses
+    ('Unsupported parameter type'), date-times as text."""
     statements, _ = loader_sql[mode]
     problems = []
     for stream in STREAMS:
@@ -260,12 +271,13 @@ def test_values_reach_the_driver_as_text_and_datetimes(loader_sql, tap_streams, 
     assert not problems, problems
 
 
-@pytest.mark.xfail(strict=True, reason="target-mssql 0.2.1 MERGEs its #temp table as loaded: one key twice in a "
-                                       "load (an agent event re-delivered by Kinesis, in the same batch of RECORD "
-                                       "messages) fails it: error 2627 (duplicate key) for a new key, 8672 (MERGE "
-                                       "updating a row twice) for one already loaded")
-def test_a_key_twice_in_one_load_is_merged_once(loader_python, tap_streams, tmp_path):
-    statements, errors = capture(loader_python, singer_messages(tap_streams, tmp_path, "record", duplicate_key=True),
+@pytest.mark.parametrize("mode", MODES)
+def test_a_key_twice_in_one_load_is_merged_once(loader_python, tap_streams, tmp_path, mode):
+    """One agent event twice in one load (Kinesis re-delivers: at-least-once), in RECORD
+    messages or in one BATCH file. target-mssql 0.2.1 MERGEd its #temp table as loaded, which
+    fails: error 2627 (duplicate key) for a new key, 8672 (MERGE updating a row twice) for one
+    already loaded."""
+    statements, errors = capture(loader_python, singer_messages(tap_streams, tmp_path, mode, duplicate_key=True),
                                  tmp_path / "capture")
     assert not errors
     flow = statements_for(statements, "agent_events", run=1)
@@ -274,3 +286,21 @@ def test_a_key_twice_in_one_load_is_merged_once(loader_python, tap_streams, tmp_
     # the rows reach the #temp table as they came; either the insert or the MERGE's source must drop the repeat
     deduplicated = re.search(r"\b(row_number|distinct)\b", merge.sql, re.I)
     assert insert.rows == 12 or deduplicated, f"{insert.rows} rows, one event twice, MERGE source not deduplicated"
+
+
+def test_the_last_row_of_a_key_wins(loader_python):
+    """The row kept of a key repeated in one load is its last (Singer's upsert: a later record
+    replaces an earlier one), in the loader's own code and Python."""
+    code = """
+import json, logging, types
+from target_mssql_wfm.sinks import MssqlWfmSink
+sink = types.SimpleNamespace(key_properties=["k1", "k2"], stream_name="s", logger=logging.getLogger("s"),
+                             tally_duplicate_merged=lambda n: None)
+rows = [{"k1": "a", "k2": 1, "v": 1}, {"k1": "b", "k2": 1, "v": 2}, {"k1": "a", "k2": 1, "v": 3},
+        {"k1": "a", "k2": 2, "v": 4}, {"k1": "b", "k2": 1, "v": 5}]
+print(json.dumps(MssqlWfmSink._last_per_key(sink, rows)))
+"""
+    result = subprocess.run([str(loader_python), "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout) == [{"k1": "a", "k2": 1, "v": 3}, {"k1": "a", "k2": 2, "v": 4},
+                                         {"k1": "b", "k2": 1, "v": 5}]

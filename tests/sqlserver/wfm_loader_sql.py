@@ -1,6 +1,7 @@
 """Helpers of the SQL Server checks without a server (docs/sqlserver.md): the loader's
-Python, the taps' schemas, Singer messages for them, and the statements target-mssql sends
-for those messages (captured by loader_sql_capture.py)."""
+Python, the taps' schemas, Singer messages for them, and the statements the loader meltano.yml
+configures (plugin target-mssql: target-mssql-wfm) sends for those messages (captured by
+loader_sql_capture.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -20,7 +23,18 @@ if str(ROOT / "tests") not in sys.path:
 from meltano_lock import project_lock  # noqa: E402
 
 LOADER = "target-mssql"
-LOADER_PYTHON = ROOT / ".meltano" / "loaders" / LOADER / "venv" / "bin" / "python"
+LOADER_BIN = ROOT / ".meltano" / "loaders" / LOADER / "venv" / "bin"
+LOADER_PYTHON = LOADER_BIN / "python"
+
+
+def loader_definition() -> dict:
+    """meltano.yml's definition of the plugin `target-mssql` (its pip_url and executable)."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    (plugin,) = [p for p in project["plugins"]["loaders"] if p["name"] == LOADER]
+    return plugin
+
+
+LOADER_EXECUTABLE = loader_definition().get("executable", LOADER)
 RAW_SCHEMA = "raw"
 LOADER_CONFIG = {"host": "sqlserver.invalid", "port": "1433", "username": "wfm", "password": "x",
                  "database": "wfm", "default_target_schema": RAW_SCHEMA}
@@ -41,10 +55,12 @@ def shared_dir(tmp_path_factory, worker_id: str) -> Path:
 
 
 def install_loader() -> Path:
-    """target-mssql as meltano.yml installs it (its pip_url: singer-sdk 0.13, SQLAlchemy 1.4,
-    which cannot share the project's virtualenv): installed once, about 20 s, then reused."""
+    """target-mssql as meltano.yml installs it (its pip_url: target-mssql-wfm, editable, on
+    target-mssql 0.2.1, singer-sdk 0.13, SQLAlchemy 1.4, which cannot share the project's
+    virtualenv): installed once, about 25 s, then reused; again when the virtualenv lacks the
+    executable meltano.yml names (a virtualenv of an earlier pip_url)."""
     with project_lock():
-        if not LOADER_PYTHON.exists():
+        if not (LOADER_BIN / LOADER_EXECUTABLE).exists():
             result = subprocess.run([str(BIN / "meltano"), "install", LOADER], cwd=ROOT, capture_output=True,
                                     text=True, timeout=600)
             assert result.returncode == 0, result.stderr[-4000:]
@@ -160,13 +176,14 @@ class Statement:
 
 
 def capture(loader_python: Path, messages: str, work: Path) -> tuple[list[Statement], list[str]]:
-    """Every statement target-mssql sends for `messages`, loaded twice (loader_sql_capture.py)."""
+    """Every statement the loader sends for `messages`, loaded twice (loader_sql_capture.py)."""
     work.mkdir(parents=True, exist_ok=True)
     config = work / "target-config.json"
     config.write_text(json.dumps(LOADER_CONFIG))
     out = work / "statements.jsonl"
     result = subprocess.run([str(loader_python), str(HERE / "loader_sql_capture.py"), "--config", str(config),
-                             "--out", str(out)], input=messages, capture_output=True, text=True, timeout=180)
+                             "--out", str(out), "--executable", LOADER_EXECUTABLE],
+                            input=messages, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-4000:]
     statements, errors = [], []
     for line in out.read_text().splitlines():
