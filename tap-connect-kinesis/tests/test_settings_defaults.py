@@ -24,8 +24,10 @@ def test_unset_and_null_settings_run_the_reader_at_the_schema_defaults():
     """Meltano passes a setting it has no value for as null (or leaves it out): either way the
     tap runs at the default its --about shows, never at a second default of its own."""
     schema = TapConnectKinesis.config_jsonschema["properties"]
-    with_default = [name for name, spec in schema.items() if "default" in spec]
-    for config in ({}, dict.fromkeys(with_default)):
+    # null where the schema takes it (a setting with allowed values refuses null, by its enum)
+    nullable = [name for name, spec in schema.items() if "default" in spec and "enum" not in spec]
+    assert "collection_interval_seconds" in nullable and "max_batch_rows" in nullable
+    for config in ({}, dict.fromkeys(nullable)):
         tap = TapConnectKinesis(config={"stream_name": "agent-events", "aws_region": "us-west-2", **config})
         assert tap.reader_settings() == ReaderSettings()
         assert tap.settings["dead_letter_path"] == schema["dead_letter_path"]["default"]
