@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from .settings import PipelineSettings
+from .verify_errors import SETTING_HINTS, VerifyError
 from .warehouse import DUCKDB_CONFIG, as_utc, connect, quote_identifier
 
 Tables = dict[str, tuple[list[str], list[dict[str, Any]]] | None]
@@ -38,8 +39,6 @@ class NativeBackend:
         self.name, self.settings = name, settings
 
     def check_reachable(self) -> None:
-        from .verify_warehouse import SETTING_HINTS, VerifyError
-
         env = self.settings.env
         if self.name == "duckdb":
             path = self.settings.duckdb_path
@@ -175,8 +174,6 @@ class SqlAlchemyBackend:
         return json.loads(result.stdout)
 
     def check_reachable(self) -> None:
-        from .verify_warehouse import SETTING_HINTS, VerifyError
-
         try:
             self._helper("ping")
         except RuntimeError as error:

@@ -25,16 +25,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import verify_backends as backends
 from . import verify_fixture as fixture
 from .meltano_runner import MeltanoRunner, StepFailed
 from .settings import PipelineSettings
+from .verify_errors import SETTING_HINTS, VerifyError
 from .verify_results import Tolerance, compare, compared_columns, normalise_rows, table_lines
 
 PREFIX = "wfm_verify_"
-
-
-class VerifyError(RuntimeError):
-    """Bad input: one line naming the setting and the fix."""
 
 
 @dataclass(frozen=True)
@@ -63,12 +61,6 @@ WAREHOUSES = {
     "sqlserver": Warehouse("sqlserver", "target-mssql", "dbt-sqlserver",
                            ("WFM_MSSQL_HOST|TARGET_MSSQL_SQLALCHEMY_URL", "WFM_MSSQL_DBNAME|TARGET_MSSQL_SQLALCHEMY_URL"),
                            Tolerance(time_ms=4, number=0.05)),
-}
-SETTING_HINTS = {
-    "postgres": "WFM_PG_HOST, WFM_PG_PORT, WFM_PG_USER, WFM_PG_PASSWORD, WFM_PG_DBNAME",
-    "duckdb": "WFM_DUCKDB_PATH (the DuckDB file of the warehouse)",
-    "sqlserver": "WFM_MSSQL_HOST, WFM_MSSQL_PORT, WFM_MSSQL_USER, WFM_MSSQL_PASSWORD, WFM_MSSQL_DBNAME "
-                 "(or TARGET_MSSQL_SQLALCHEMY_URL)",
 }
 
 
@@ -177,8 +169,6 @@ def verify(root: Path, warehouse_name: str, *, environ=None, write_expected: boo
            tolerance: Tolerance | None = None, terminal: bool | None = None) -> int:
     """Returns 0 when every table matches (or the expected rows were written), 1 otherwise;
     VerifyError for bad settings."""
-    from . import verify_backends as backends
-
     if warehouse_name not in WAREHOUSES:
         raise VerifyError(f"--warehouse {warehouse_name!r} is not one of {', '.join(WAREHOUSES)}")
     warehouse = WAREHOUSES[warehouse_name]

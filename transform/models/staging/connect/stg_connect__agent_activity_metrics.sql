@@ -60,16 +60,6 @@ with typed as (
     {% if connect_wfm.wfm_is_incremental() %}
     where {{ connect_wfm.loaded_since(raw, 'collected_at', threshold) }}
     {% endif %}
-),
-
-ranked as (
-    select
-        typed.*,
-        row_number() over (
-            partition by instance_id, agent_id, interval_start_at
-            order by collected_at desc
-        ) as row_rank
-    from typed
 )
 
 select
@@ -79,14 +69,5 @@ select
     {{ seconds | join(', ') }},
     agent_non_response, api_version, collected_at,
     cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as _wfm_staged_at
-from ranked
-where row_rank = 1
-{% if connect_wfm.wfm_is_incremental() %}
-  and not exists (
-      select 1 from {{ this }} as staged
-      where staged.instance_id = ranked.instance_id
-        and staged.agent_id = ranked.agent_id
-        and staged.interval_start_at = ranked.interval_start_at
-        and staged.collected_at >= ranked.collected_at)
-{% endif %}
+from {{ connect_wfm.newest_per_key('typed', ['instance_id', 'agent_id', 'interval_start_at']) }} as newest
 {% endif %}
