@@ -142,26 +142,35 @@ class _Event(msgspec.Struct):
     InstanceARN: str
     AgentARN: str
     AWSAccountId: str | None = None
-    CurrentAgentSnapshot: _Snapshot | None = None
+    # the snapshots' own JSON text (a row without CurrentAgentSnapshot says nothing of the
+    # agent's state downstream): empty when absent, b"null" when null
+    CurrentAgentSnapshot: msgspec.Raw = msgspec.Raw()
+    PreviousAgentSnapshot: msgspec.Raw = msgspec.Raw()
     Version: str | None = None
 
 
 _decode_event = msgspec.json.Decoder(_Event).decode
+_decode_snapshot = msgspec.json.Decoder(_Snapshot).decode
+
+
+def _json_text(raw: msgspec.Raw) -> str | None:
+    return None if bytes(raw) in (b"", b"null") else bytes(raw).decode()
 
 
 def event_values(document: str, sequence: int, arrival_ms: int) -> list:
-    """The agent_events row of rf.event_row (in rf.SCHEMAS order) without the snapshots
-    (unused downstream), at a tenth of its cost: only the fields it needs are decoded, and
-    Contacts is passed on as the document's own JSON text."""
+    """The agent_events row of rf.event_row (in rf.SCHEMAS order) at a tenth of its cost: only
+    the fields it needs are decoded, and Contacts and the snapshots are passed on as the
+    document's own JSON text."""
     doc = _decode_event(document)
-    snap = doc.CurrentAgentSnapshot
+    current, previous = _json_text(doc.CurrentAgentSnapshot), _json_text(doc.PreviousAgentSnapshot)
+    snap = _decode_snapshot(current) if current is not None else None
     status = (snap and snap.AgentStatus) or _Status()
     config = (snap and snap.Configuration) or _Configuration()
     profile = config.RoutingProfile or _RoutingProfile()
     return [doc.EventId, doc.EventType, doc.EventTimestamp, doc.AWSAccountId, doc.InstanceARN,
             doc.InstanceARN.rsplit("/", 1)[-1], doc.AgentARN, rf.arn_id(doc.AgentARN), status.ARN, status.Name,
             status.Type, status.StartTimestamp, config.Username, rf.arn_id(profile.ARN),
-            None if snap is None else bytes(snap.Contacts).decode(), None, None, doc.Version,
+            None if snap is None else bytes(snap.Contacts).decode(), current, previous, doc.Version,
             "shardId-000000000000", str(49_000_000_000_000_000_000_000_000_000_000_000_000_000_000 + sequence),
             rf.ts(arrival_ms), rf.ts(arrival_ms + 300)]
 
@@ -305,6 +314,19 @@ def insert_shifted_events(conn, source: str, days: range) -> None:
                  f"select {select} from {source} cross join generate_series({days.start}, {days.stop - 1}) as d")
 
 
+def check_the_marts_hold_the_day(conn, days: int) -> None:
+    """Timings of marts that hold nothing measure nothing: the agents worked (periods other
+    than logged out, time per interval) or the load is wrong (it once left the snapshots out,
+    and every event but LOGOUT said nothing of the agent's state)."""
+    worked = conn.execute("select count(*) from wfm.wfm_agent_state_transaction "
+                          "where activity <> 'LOGGED_OUT'").fetchone()[0]
+    intervals = conn.execute("select count(*) from wfm.wfm_agent_interval_activity").fetchone()[0]
+    if not worked or not intervals:
+        raise SystemExit(f"[{days} d] the full build holds {worked} worked state periods and {intervals} "
+                         "agent-interval rows: the load is wrong, the timings would mean nothing")
+    print(f"[{days} d] the marts hold {worked:,} worked state periods, {intervals:,} agent-interval rows", flush=True)
+
+
 def insert_shifted_metrics(conn, source: str, days: range) -> None:
     columns = list(rf.SCHEMAS["queue_interval_metrics"])
     shifted = {c: f"{c} + d * interval '1 day'" for c in ("interval_start", "interval_end", "collected_at")}
@@ -426,6 +448,7 @@ def measure(pg: Postgres, source: str, agents: int, days: int, keep: bool, datab
                 return seconds, slow
 
             full, _ = timed("dbt build (full)", ["build", "--full-refresh"])
+            check_the_marts_hold_the_day(conn, days)
             # what autovacuum and the checkpointer do within minutes of a full build (they
             # would run during the first incremental runs, on this 2-core machine, and slow
             # them down: a run measured at 0.7 s took 6.5 s writing the build's dirty pages)

@@ -54,11 +54,8 @@ def simulate_in_memory(agents: int, queues: int, steps: int) -> InMemoryCentre:
     encoder = AgentEventEncoder(world.directory)
 
     def rows(from_index: int) -> list[dict]:
-        out = [rf.event_row(encoder.encode_text(e), from_index + i, e.timestamp_ms + 800)
-               for i, e in enumerate(events[from_index:])]
-        for row in out:
-            row["current_snapshot"] = row["previous_snapshot"] = None
-        return out
+        return [rf.event_row(encoder.encode_text(e), from_index + i, e.timestamp_ms + 800)
+                for i, e in enumerate(events[from_index:])]
 
     start = day.start_ms
     schedule = [(s.instance_id, s.user_id, s.activity, rf.ts(s.start_ms), rf.ts(s.end_ms))

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key=['instance_id', 'agent_id', 'interval_start_at', 'wfm_state'],
+        unique_key=['instance_id', 'agent_id', 'interval_start_at'],
         indexes=connect_wfm.pg_indexes([
             {'columns': ['instance_id', 'agent_id', 'interval_start_at', 'wfm_state'], 'unique': true},
             {'columns': ['_wfm_invocation_id']},
@@ -15,49 +15,56 @@
 -- Seconds per agent × 15-minute interval × wfm_state while logged in (LOGGED_OUT periods
 -- excluded, so per agent and interval the rows add up to the logged-in seconds). Interval
 -- boundaries in UTC; site_time_zone and the local interval start for reporting.
+-- unique_key is the agent × interval pair, not the row: delete+insert replaces every old
+-- row of a recomputed pair, so a state that disappeared leaves no stale row.
 {%- set interval_ms = var('interval_minutes', 15) * 60000 %}
 
 with
 {% if connect_wfm.wfm_is_incremental() %}
 -- agent × interval pairs with split pieces written since this table's watermark
--- (_wfm_split_written_through): recomputed from
--- all their pieces, with a row for every wfm_state (delete+insert then replaces each old
--- row of the pair, so a state that disappeared leaves no stale row); the post-hook drops
--- the zero rows again.
-touched as (
-    select distinct instance_id, agent_id, interval_idx
+-- (_wfm_split_written_through): recomputed from all their pieces. A pair whose new pieces
+-- are all LOGGED_OUT and that has no row here is left out: it gets none (the open periods
+-- of logged-out agents are cut again every run: at 5,000 agents that was 130,000 pairs
+-- written as placeholders and deleted again).
+new_pairs as (
+    select
+        instance_id,
+        agent_id,
+        interval_idx,
+        max(case when activity <> 'LOGGED_OUT' then 1 else 0 end) as has_logged_in
     from {{ ref('int_agent_state_periods_split') }}
     where _wfm_written_at > {{ connect_wfm.watermark(this, '_wfm_split_written_through') }}
+    group by instance_id, agent_id, interval_idx
 ),
 
-pieces as (
-    select p.*
-    from {{ ref('int_agent_state_periods_split') }} as p
-    inner join touched as t
-        on t.instance_id = p.instance_id and t.agent_id = p.agent_id and t.interval_idx = p.interval_idx
-    where p.activity <> 'LOGGED_OUT'
-),
-
-states as (
-    select distinct wfm_state from {{ ref('connect_status_wfm_state_map') }}
+touched as (
+    select n.instance_id, n.agent_id, n.interval_idx
+    from new_pairs as n
+    where n.has_logged_in = 1
+       or exists (
+           select 1 from {{ this }} as a
+           where a.instance_id = n.instance_id and a.agent_id = n.agent_id
+             and a.interval_start_at = {{ connect_wfm.from_epoch_ms('n.interval_idx * ' ~ interval_ms) }})
 ),
 
 per_state as (
+    -- a row per state with pieces; a pair with none gets one zero row (the post-hook drops
+    -- it) so that delete+insert still removes the pair's old rows. touched is read once: a
+    -- second join to it was planned as a nested loop of touched x touched (17 s).
     select
         t.instance_id,
         t.agent_id,
         t.interval_idx,
         {{ connect_wfm.from_epoch_ms('t.interval_idx * ' ~ interval_ms) }} as interval_start_at,
-        s.wfm_state,
+        coalesce(p.wfm_state, 'LOGGED_OUT') as wfm_state,
         coalesce(max(p.is_productive), 0) as is_productive,
         coalesce(sum(p.piece_end_ms - p.piece_start_ms), 0) as state_ms,
         count(p.agent_id) as period_pieces
     from touched as t
-    cross join states as s
-    left join pieces as p
-        on p.instance_id = t.instance_id and p.agent_id = t.agent_id
-       and p.interval_idx = t.interval_idx and p.wfm_state = s.wfm_state
-    group by t.instance_id, t.agent_id, t.interval_idx, s.wfm_state
+    left join {{ ref('int_agent_state_periods_split') }} as p
+        on p.instance_id = t.instance_id and p.agent_id = t.agent_id and p.interval_idx = t.interval_idx
+       and p.activity <> 'LOGGED_OUT'
+    group by t.instance_id, t.agent_id, t.interval_idx, p.wfm_state
 ),
 {% else %}
 pieces as (

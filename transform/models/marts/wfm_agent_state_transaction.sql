@@ -12,7 +12,10 @@
             {'columns': ['state_end_ms']},
             {'columns': ['source_status_type']},
         ]),
-        post_hook=["{{ connect_wfm.delete_superseded_periods(this) }}"],
+        post_hook=[
+            "{{ connect_wfm.delete_superseded_periods(this) }}",
+            "{{ connect_wfm.pg_partial_index('wfm_agent_state_transaction__status_type_unknown', ['instance_id', 'agent_id'], \"source_status_type is null and activity = 'STATUS'\") }}",
+        ],
     )
 }}
 -- One row per agent state period (the adherence feed). Incremental: the agents that have
@@ -37,6 +40,8 @@ changed_agents as (
     where _wfm_staged_at > {{ connect_wfm.watermark(this, '_wfm_loaded_through') }}
     group by instance_id, agent_id
     union all
+    -- periods of a status whose type is now known (partial index: a scan of the table was
+    -- 0.2 s a day of history)
     select t.instance_id, t.agent_id, min(t.source_event_ms)
     from (
         select
