@@ -84,7 +84,8 @@ class SimulatorService:
 
     def __init__(self, log_path: Path, history_days: float = 2.0, backlog_hours: float = 3.0,
                  agents: int = 40, seed: int = 42, time_zone: str | None = None,
-                 event_shape: str = "documented", start: str | None = None):
+                 event_shape: str = "documented", start: str | None = None, shards: int = 2,
+                 start_timeout_s: float = 180):
         """`event_shape`: "documented" (only what AWS documents) or "full" (AgentStatus.Type too).
         `start` (UTC, ISO 8601): the world of that start, simulated up to now (`--until-now`):
         the same seed, start and agents give the same world, events and event ids as any
@@ -94,19 +95,24 @@ class SimulatorService:
         self.args = [
             sys.executable, "-m", "connect_sim.cli", "serve", "--port", "0", "--seed", str(seed),
             "--agents", str(agents), *when, "--speed", "1",
-            "--kinesis-endpoint", "moto", "--stream-name", STREAM, "--shards", "2",
+            "--kinesis-endpoint", "moto", "--stream-name", STREAM, "--shards", str(shards),
             "--kinesis-backlog-hours", f"{backlog_hours:.4f}", "--time-zone", time_zone or busiest_zone(),
             "--event-shape", event_shape,
         ]
-        self._agents, self._backlog_hours = agents, backlog_hours
+        self._agents, self._backlog_hours, self._start_timeout_s = agents, backlog_hours, start_timeout_s
         self._process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The simulator's process (for measuring what it costs)."""
+        return self._process.pid if self._process else None
 
     def __enter__(self) -> SimulatorEndpoints:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("w")
         self._process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=log, text=True)
         lines: list[str] = []
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + self._start_timeout_s
         while time.monotonic() < deadline:
             line = self._process.stdout.readline()
             if not line:

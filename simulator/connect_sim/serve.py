@@ -52,8 +52,10 @@ def serve(args: argparse.Namespace) -> int:
 
     stack = []  # things to stop, last started first
     try:
-        kinesis_endpoint = _start_kinesis(args, world, launch_ms, stack)
+        kinesis_endpoint, writer = _start_kinesis(args, world, launch_ms, stack)
         world.sync()  # simulate the history before taking calls
+        if writer is not None:  # the backlog is in the stream when the server says it is open
+            writer.flush()
         server = start_server(world, host=args.host, port=args.port)
         stack.append(server.stop)
         _announce(world, server.url, args, kinesis_endpoint)
@@ -64,10 +66,11 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_kinesis(args, world: World, launch_ms: int, stack: list) -> str | None:
-    """Start writing agent events to Kinesis (a local moto one if asked); returns the endpoint."""
+def _start_kinesis(args, world: World, launch_ms: int, stack: list):
+    """Start writing agent events to Kinesis (a local moto one if asked); returns the endpoint
+    and the writer (None, None without Kinesis)."""
     if not args.kinesis_endpoint:
-        return None
+        return None, None
     from .kinesis.event_json import AgentEventEncoder
     from .kinesis.moto_server import MotoServer, create_stream, moto_client
     from .kinesis.writer import KinesisEventWriter
@@ -90,7 +93,7 @@ def _start_kinesis(args, world: World, launch_ms: int, stack: list) -> str | Non
             writer.on_event(event)
 
     world.add_event_sink(send_recent)
-    return endpoint
+    return endpoint, writer
 
 
 def _announce(world: World, url: str, args, kinesis_endpoint: str | None) -> None:

@@ -151,13 +151,14 @@ def test_the_collector_restarts_a_failed_run_itself_under_its_run_lock():
     assert collector["spec"]["replicas"] == 1
 
 
-def test_the_adherence_marts_run_once_a_minute_in_one_warm_loop():
+def test_the_adherence_marts_run_once_a_minute_and_on_each_load_in_one_warm_loop():
     marts = by_name("wfm-adherence-marts")
     assert marts["spec"]["replicas"] == 1
     args = _command(marts)
     assert args == ["meltano", "invoke", "dbt-postgres:refresh-adherence"]
     loop = meltano_command("dbt-postgres", "refresh-adherence")
     assert "--period 60" in loop and meltano_command("dbt-postgres", "build-adherence").split(" ", 1)[1] in loop
+    assert '--on-load "run --selector realtime' in loop and "--watch connect.agent_events" in loop  # real time
     assert meltano_schedules()["wfm-adherence-marts"] == "* * * * *"  # the same, for meltano's scheduler
     (container,) = pod_spec(marts)["containers"]
     assert container["livenessProbe"]["exec"]["command"][:2] == ["wfm-healthcheck", "/tmp/wfm/loop.alive"]

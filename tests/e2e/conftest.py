@@ -39,8 +39,9 @@ class Pipeline:
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
         return result
 
-    def popen(self, *args: str, **env: str) -> subprocess.Popen:
-        log = self.log_path.open("w")
+    def popen(self, *args: str, log_name: str = "", **env: str) -> subprocess.Popen:
+        """`meltano <args>` in the background, its output in log_path (or log_name beside it)."""
+        log = (self.log_path.with_name(log_name) if log_name else self.log_path).open("w")
         return subprocess.Popen([MELTANO, "--environment", "dev", *args], cwd=ROOT,
                                 env={**os.environ, **self.env, **env}, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)

@@ -82,3 +82,54 @@ def test_a_broken_project_ends_the_loop_with_the_reason(tmp_path):
     assert loop.returncode == 1
     assert output.count("failed in") == 2, output
     assert not (tmp_path / "loop.alive").exists()
+
+
+def _read_until(loop: subprocess.Popen, lines: list[str], marker: str) -> None:
+    """Read the loop's output into `lines` up to a line with `marker` (or a failed run)."""
+    for line in loop.stdout:
+        lines.append(line)
+        if marker in line or "failed in" in line:
+            break
+    if not lines or marker not in lines[-1]:
+        loop.kill()
+        pytest.fail(f"no {marker!r} in the loop's output:\n" + "".join(lines))
+
+
+def test_a_load_brings_the_state_tables_up_to_date_without_waiting_for_the_period(day, postgres_database,
+                                                                                  tmp_path):
+    split_ms = day.start_ms + 15 * 3600_000
+    first, second = rf.agent_event_loads(day, split_ms=split_ms, late_share=0.03, duplicate_share=0.03)
+    env = postgres_env(postgres_database)
+    with postgres_database.connect() as conn:
+        rf.write_postgres(conn, rf.raw_tables(day, first, day.start_ms, day.start_ms + rf.DAY_MS))
+    loop = _loop(env, tmp_path, "--period", "3600", "--command", "build --selector adherence",
+                 "--on-load", "run --selector realtime", "--watch", "connect.agent_events", "--poll", "0.2")
+    lines: list[str] = []
+    try:
+        _read_until(loop, lines, "run 1 succeeded")
+        with postgres_database.connect() as conn:
+            before = conn.execute("select count(*) from wfm.wfm_agent_state_transaction").fetchone()[0]
+            rf.write_postgres(conn, {"agent_events": second}, append=True)
+        loaded = time.monotonic()
+        _read_until(loop, lines, "on-load run 2 succeeded")
+        assert time.monotonic() - loaded < 120, "the load was picked up at once, not after the hour's period"
+        with postgres_database.connect() as conn:
+            after = conn.execute("select count(*) from wfm.wfm_agent_state_transaction").fetchone()[0]
+            assert after > before, "the second load's periods are in"
+            checks.check_state_periods(day, lambda sql: conn.execute(sql).fetchall())
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        output, _ = loop.communicate(timeout=120)
+    assert loop.returncode == 0, "".join(lines) + output
+
+
+def test_a_source_the_project_does_not_have_is_one_line(tmp_path):
+    env = {"WFM_DBT_TARGET": "postgres", "WFM_PG_HOST": "127.0.0.1", "WFM_PG_DBNAME": "unused"}
+    loop = _loop(env, tmp_path, "--command", "run --selector adherence", "--on-load", "run --selector realtime",
+                 "--watch", "connect.agent_event")
+    output, _ = loop.communicate(timeout=300)
+    assert loop.returncode == 2, output
+    errors = [line for line in output.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "--watch connect.agent_event: the project has no such source" in errors[0], output
+    assert "connect.agent_events" in errors[0], "it lists the sources there are"
+    assert "Traceback" not in output

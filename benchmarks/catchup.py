@@ -1,0 +1,174 @@
+"""Catch-up: a backlog of agent events through `meltano run` into PostgreSQL, end to end.
+
+    .venv/bin/python benchmarks/catchup.py                     # 5,000 agents, 2 hours of backlog, 8 shards
+    .venv/bin/python benchmarks/catchup.py --agents 500 --hours 1 --write-docs
+
+The simulated centre (`connect-sim serve`, real time after its history) puts the last
+`--hours` of its agents' events into a local Kinesis (moto, inside the simulator's process)
+before it opens. Then this project's `meltano run tap-connect-kinesis target-postgres`
+(meltano.yml as shipped: BATCH messages; stop_when_caught_up) reads the stream into a database
+of its own. Measured, for that run:
+  wall       from the `meltano run` command's start to its end (Meltano's and the plugins'
+             start-up, reading, decoding, batch files, loading, the final state included)
+  events/s   distinct agent events in raw.agent_events ÷ wall
+  CPU        user + sys of the run (meltano, the tap, the target), of PostgreSQL (the whole
+             server: other databases' queries are sampled and reported) and of the simulator
+             (moto answering GetRecords), in seconds and % of one core
+Then the guarantees: the stream is read back with boto3; a second run from the first's state
+reads only what arrived since (no event loaded twice: count = count distinct), after which
+every event id read back is in raw.agent_events (nothing lost).
+
+A day of 5,000 agents is about 1.7 million events of 5.7 kB (10 GB of records): moto keeps the
+stream in one Python process's memory, so the benchmark reads a shorter backlog and gives its
+rate. On AWS, Kinesis bounds a catch-up before the pipeline does: "each shard can read up to
+2 MiB per second" (GetRecords, Kinesis API reference; an enhanced fan-out consumer gets the same
+2 MiB/s per shard), so 8 shards give 16 MiB/s: about 2,900 events/s of 5.7 kB (the simulator's
+events) or 6,400 of 2.6 kB, whatever reads them; a faster catch-up needs more shards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import boto3
+from deployment import MELTANO, ROOT, Deployment, OtherDatabases, TreeCpu, log, replace_docs_section
+from wfm_pipeline.simulator_service import REGION, SimulatorService
+
+from connect_sim.kinesis.readback import read_stream
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Catch-up: a backlog through `meltano run` into PostgreSQL"
+PLUGINS = ("tap-connect-kinesis", "target-postgres")
+
+
+@dataclass
+class Result:
+    agents: int
+    shards: int
+    hours: float
+    events: int = 0
+    wall_s: float = 0.0
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    second_run_events: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    in_stream: int = 0
+    others_busy: float = 0.0
+    load: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.wall_s if self.wall_s else 0.0
+
+
+def timed_run(deployment: Deployment, env: dict[str, str], meters: dict[str, TreeCpu] | None = None,
+              ) -> tuple[float, dict[str, float]]:
+    """The catch-up run to its end: wall seconds, CPU seconds per component."""
+    before = {name: meter.seconds() for name, meter in (meters or {}).items()}
+    started = time.monotonic()
+    run = deployment.start("catch-up", env, "run", "tap-connect-kinesis", "target-postgres")
+    meters = {**(meters or {}), "meltano run (tap, target)": TreeCpu(run.pid)}
+    run_cpu = 0.0
+    while run.poll() is None:  # the run's tree, read until it ends (children's times go to meltano)
+        run_cpu = max(run_cpu, meters["meltano run (tap, target)"].seconds())
+        time.sleep(0.5)
+    wall = time.monotonic() - started
+    if run.returncode:
+        raise SystemExit(f"the catch-up run failed ({run.returncode}):\n"
+                         + "\n".join(deployment.log_text("catch-up").splitlines()[-30:]))
+    cpu = {name: meter.seconds() - before[name] for name, meter in meters.items() if name in before}
+    cpu["meltano run (tap, target)"] = run_cpu
+    del deployment.processes["catch-up"]
+    return wall, cpu
+
+
+def measure(agents: int, hours: float) -> Result:
+    shards = 8 if agents >= 2000 else 2
+    result = Result(agents, shards, hours)
+    with tempfile.TemporaryDirectory(prefix="wfm-catchup-") as tmp, \
+            Deployment(f"catchup_{agents}", Path(tmp)) as deployment:
+        log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
+        service = SimulatorService(Path(tmp) / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
+                                   backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600)
+        with service as endpoints:
+            env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true")
+            meters = {"PostgreSQL": TreeCpu(deployment.postmaster_pid()), "simulator (moto)": TreeCpu(service.pid)}
+            others = OtherDatabases(deployment.connect)
+            others.start()
+            load_before = os.getloadavg()[0]
+            log(f"[{agents} agents] meltano run tap-connect-kinesis target-postgres (catch-up)")
+            result.wall_s, result.cpu_s = timed_run(deployment, env, meters)
+            others.stop()
+            result.others_busy, result.load = others.busy_share, f"{load_before:.1f}–{os.getloadavg()[0]:.1f}"
+            with deployment.connect() as connection:
+                result.events = connection.execute("select count(distinct event_id) from raw.agent_events").fetchone()[0]
+            log(f"[{agents} agents] {result.events:,} events in {result.wall_s:.1f} s: {result.rate:,.0f} events/s")
+            log(f"[{agents} agents] reading the stream back: every event in it now must be loaded after the next run")
+            client = boto3.client("kinesis", endpoint_url=endpoints.kinesis_url, region_name=REGION,
+                                  aws_access_key_id="x", aws_secret_access_key="y")
+            in_stream = {json.loads(record.data)["EventId"] for record in read_stream(client, endpoints.stream_name)}
+            result.in_stream = len(in_stream)
+            log(f"[{agents} agents] a second run from the first's state")
+            timed_run(deployment, env)
+            with deployment.connect() as connection:
+                total, distinct = connection.execute(
+                    "select count(*), count(distinct event_id) from raw.agent_events").fetchone()
+                loaded = {row[0] for row in connection.execute("select event_id from raw.agent_events")}
+            result.second_run_events, result.duplicates = distinct - result.events, total - distinct
+            result.lost = len(in_stream - loaded)
+    return result
+
+
+def table(results: list[Result]) -> str:
+    lines = ["| agents (shards) | backlog | events loaded | wall | events/s | CPU: meltano run (tap, target) "
+             "| PostgreSQL | simulator (moto) | second run | loaded twice | lost | load average |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        c = r.cpu_s
+        run = c["meltano run (tap, target)"]
+        lines.append(
+            f"| {r.agents:,} ({r.shards}) | {r.hours:g} h | {r.events:,} | {r.wall_s:.1f} s | {r.rate:,.0f} | "
+            f"{run:.0f} s ({100 * run / r.wall_s:.0f} %), {1e6 * run / r.events:.0f} µs/event | "
+            f"{c['PostgreSQL']:.0f} s ({100 * c['PostgreSQL'] / r.wall_s:.0f} %) | "
+            f"{c['simulator (moto)']:.0f} s ({100 * c['simulator (moto)'] / r.wall_s:.0f} %) | "
+            f"{r.second_run_events:,} new | {r.duplicates} | {r.lost} of {r.in_stream:,} | {r.load} |")
+    busy = [r for r in results if r.others_busy > 0.02]
+    if busy:
+        lines += ["", "Not a clean measurement: another database of the server ran queries during "
+                  + ", ".join(f"{r.others_busy:.0%} of the {r.agents:,}-agent run" for r in busy)
+                  + " (PostgreSQL's figure includes them)."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--agents", type=int, nargs="+", default=[5000])
+    parser.add_argument("--hours", type=float, default=2.0, help="hours of agent events in the backlog")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    subprocess.run([MELTANO, "install", *PLUGINS], cwd=ROOT, check=True, capture_output=True)
+    results = [measure(agents, args.hours) for agents in args.agents]
+    text = table(results)
+    print(text)
+    if args.write_docs:
+        command = (f".venv/bin/python benchmarks/catchup.py --agents {' '.join(map(str, args.agents))} "
+                   f"--hours {args.hours:g} --write-docs")
+        replace_docs_section(DOCS, SECTION, (
+            f"{SECTION}\n\n```bash\n{command}\n```\n\nMeasured {datetime.now():%Y-%m-%d} on {platform.machine()}, "
+            f"{os.cpu_count()} cores, everything on this one machine (the simulator's moto answering GetRecords "
+            f"competes with the tap, the target and PostgreSQL for the same 2 cores). What each figure includes: "
+            f"the benchmark's docstring.\n\n{text}\n"))
+        log(f"wrote {DOCS}")
+
+
+if __name__ == "__main__":
+    main()
