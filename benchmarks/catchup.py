@@ -40,7 +40,16 @@ from datetime import datetime
 from pathlib import Path
 
 import boto3
-from deployment import MELTANO, ROOT, Deployment, OtherDatabases, TreeCpu, log, replace_docs_section
+from deployment import (
+    MELTANO,
+    ROOT,
+    Deployment,
+    OtherDatabases,
+    TreeCpu,
+    log,
+    replace_docs_section,
+    unclean_note,
+)
 from wfm_pipeline.simulator_service import REGION, SimulatorService
 
 from connect_sim.kinesis.readback import read_stream
@@ -141,11 +150,7 @@ def table(results: list[Result]) -> str:
             f"{c['PostgreSQL']:.0f} s ({100 * c['PostgreSQL'] / r.wall_s:.0f} %) | "
             f"{c['simulator (moto)']:.0f} s ({100 * c['simulator (moto)'] / r.wall_s:.0f} %) | "
             f"{r.second_run_events:,} new | {r.duplicates} | {r.lost} of {r.in_stream:,} | {r.load} |")
-    busy = [r for r in results if r.others_busy > 0.02]
-    if busy:
-        lines += ["", "Not a clean measurement: another database of the server ran queries during "
-                  + ", ".join(f"{r.others_busy:.0%} of the {r.agents:,}-agent run" for r in busy)
-                  + " (PostgreSQL's figure includes them)."]
+    lines += unclean_note({f"{r.agents:,}-agent run": r.others_busy for r in results})
     return "\n".join(lines)
 
 

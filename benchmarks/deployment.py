@@ -75,6 +75,17 @@ class OtherDatabases(threading.Thread):
         return self.busy / self.samples if self.samples else 0.0
 
 
+def unclean_note(shares: dict[str, float]) -> list[str]:
+    """The table's closing line when another database ran queries during a measurement
+    (`shares`: what was measured → OtherDatabases.busy_share), else nothing."""
+    busy = {what: share for what, share in shares.items() if share > 0.02}
+    if not busy:
+        return []
+    return ["", "Not a clean measurement: another database of the server ran queries during "
+            + ", ".join(f"{share:.0%} of the {what}" for what, share in busy.items())
+            + " (PostgreSQL's figure includes them)."]
+
+
 class Deployment:
     """A database of its own, and the Meltano processes started against it (each in its own
     process group, stopped with SIGTERM, then SIGKILL)."""

@@ -45,7 +45,16 @@ from datetime import datetime
 from pathlib import Path
 
 import psycopg
-from deployment import MELTANO, ROOT, Deployment, OtherDatabases, TreeCpu, log, replace_docs_section
+from deployment import (
+    MELTANO,
+    ROOT,
+    Deployment,
+    OtherDatabases,
+    TreeCpu,
+    log,
+    replace_docs_section,
+    unclean_note,
+)
 from wfm_pipeline.simulator_service import SimulatorService
 from wfm_pipeline.state_freshness import Latencies, StateWatcher, arrival_times
 
@@ -187,11 +196,7 @@ def table(results: list[Result]) -> str:
                      f"{c['PostgreSQL']:.0f} % | {refresh:.0f} % | {added} | {c['simulator']:.0f} % | "
                      f"{r.on_load_runs} ({r.on_load_mean_s:.1f} s) | {r.periodic_runs} ({r.periodic_mean_s:.1f} s) | "
                      f"{r.load} |")
-    busy = [r for r in results if r.others_busy > 0.02]
-    if busy:
-        lines += ["", "Not a clean measurement: another database of the server ran queries during "
-                  + ", ".join(f"{r.others_busy:.0%} of the {r.agents:,}-agent {r.design} window" for r in busy)
-                  + " (PostgreSQL's figure includes them)."]
+    lines += unclean_note({f"{r.agents:,}-agent {r.design} window": r.others_busy for r in results})
     return "\n".join(lines)
 
 

@@ -51,7 +51,6 @@ class StateWatcher(threading.Thread):
         self.schema = schema
         self.every_s = every_s
         self.first_seen: dict[str, dict[str, float]] = {table: {} for table in TABLES}
-        self.polls = 0
         self.error: BaseException | None = None
         self._stopping = threading.Event()
 
@@ -62,7 +61,6 @@ class StateWatcher(threading.Thread):
                 written_since = None
                 while not self._stopping.is_set():
                     written_since = self._poll(connection, written_since)
-                    self.polls += 1
                     self._stopping.wait(self.every_s)
         except BaseException as error:  # reported by stop()
             self.error = error
