@@ -154,6 +154,25 @@ def test_the_plugins_start_from_compiled_bytecode(image):
     assert list((rootfs / "project/tap-connect-kinesis/tap_connect_kinesis/__pycache__").glob("tap.*.pyc"))
 
 
+def test_what_only_installs_stayed_in_the_builder_stage(image):
+    """pip, uv and virtualenv install Meltano and the plugins in the builder stage; the image's
+    virtualenvs have none of them (nor setuptools), there is no compiler, and Meltano still
+    invokes a plugin without them (MELTANO_AUTO_INSTALL=false: it only compares fingerprints)."""
+    rootfs = image["rootfs"]
+    venvs = [rootfs / "opt/meltano", *sorted((rootfs / "project/.meltano").glob("*/*/venv"))]
+    assert len(venvs) == 5
+    for venv in venvs:
+        (site,) = venv.glob("lib/python3*/site-packages")
+        for tool in ("pip", "uv", "uvx", "virtualenv", "setuptools"):
+            assert not (venv / "bin" / tool).exists(), venv / "bin" / tool
+            assert not (site / tool).exists(), site / tool
+    for tool in ("uv", "cc", "gcc"):
+        assert in_image(image, "sh", "-c", f"command -v {tool}", check=False).returncode != 0, tool
+    invoked = in_image(image, "meltano", "invoke", "tap-connect-kinesis", "--about", "--format=json",
+                       env={"MELTANO_DATABASE_URI": "sqlite:////tmp/invoke-test.db"})
+    assert json.loads(invoked.stdout)["name"] == "tap-connect-kinesis"
+
+
 def test_no_secret_and_no_local_state_went_into_the_image(image):
     rootfs = image["rootfs"]
     assert not (rootfs / "project/.env").exists()
