@@ -53,6 +53,11 @@ RETRYABLE_CODES = frozenset({
     "ServiceUnavailableException", "InternalServerError", "RequestTimeout",
 })
 ITERATOR_CODES = frozenset({"ExpiredIteratorException"})
+# An answer whose body has no AWS error code (a load balancer's or proxy's HTML page) carries
+# only its HTTP status: these are transient, as in botocore's standard retry mode
+# (botocore/retries/standard.py, TransientRetryableChecker._TRANSIENT_STATUS_CODES), which the
+# GetRecords client leaves to this loop.
+TRANSIENT_STATUS_CODES = frozenset({500, 502, 503, 504})
 
 
 @dataclass
@@ -140,6 +145,7 @@ class Stats:
     fields_nulled: int = 0  # optional columns left null: their value could not be loaded
     get_records_calls: int = 0
     throttled: int = 0
+    server_errors: int = 0  # HTTP 5xx answers without an AWS error code, backed off
     expired_iterators: int = 0
     cycles: int = 0
 
@@ -503,6 +509,12 @@ class Reader:
             self.stats.throttled += 1
             delay = self._back_off(cursor)
             log.warning("%s on shard %s; backing off %.1f s", code, shard_id, delay)
+            return False
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status in TRANSIENT_STATUS_CODES:
+            self.stats.server_errors += 1
+            delay = self._back_off(cursor)
+            log.warning("HTTP %s from GetRecords on shard %s; backing off %.1f s", status, shard_id, delay)
             return False
         if code == "ResourceNotFoundException" and cursor.shard.closed:
             cursor.source.checkpoint.finish(shard_id)  # expired past retention

@@ -272,10 +272,11 @@ class TapConnectKinesis(WfmTap):
         stats = self.reader.stats
         self.logger.info(
             "Poll loop ended (%s): %d records, %d rows, %d dead letters, %d fields left null, "
-            "%d heartbeats skipped, %d GetRecords calls, %d throttled, %d expired iterators",
+            "%d heartbeats skipped, %d GetRecords calls, %d throttled, %d server errors, "
+            "%d expired iterators",
             self.reader.finished_reason or "error", stats.records, stats.rows, stats.dead_letters,
             stats.fields_nulled, stats.heartbeats_skipped, stats.get_records_calls, stats.throttled,
-            stats.expired_iterators)
+            stats.server_errors, stats.expired_iterators)
 
     def _on_signal(self, signum: int, frame: t.Any) -> None:
         if self._stop.is_set():  # a second signal: give up at once (the last state written is kept)

@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 from tck_helpers import assert_collected_between, event_ids, utc_now
 
@@ -153,6 +154,51 @@ def test_expired_iterator_and_throttling_are_recovered_without_loss(kinesis, tmp
     for shard, times in by_shard.items():
         for n in range(len(times) - 5):
             assert times[n + 5] - times[n] >= 1.0 - 1e-3, f"shard {shard} read more than 5 times a second"
+
+
+def _html_error(status: int) -> ClientError:
+    """What botocore makes of a GetRecords answer with an HTML body (a proxy's or load balancer's
+    page, or moto's 500): no AWS error code, only the status (botocore's own parser)."""
+    import botocore.parsers
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("kinesis")
+    parsed = botocore.parsers.create_parser(model.metadata["protocol"]).parse(
+        {"status_code": status, "headers": {"content-type": "text/html"},
+         "body": f"<!doctype html><title>{status}</title>".encode()},
+        model.operation_model("GetRecords").output_shape)
+    return ClientError(parsed, "GetRecords")
+
+
+class HtmlErrors(CallLog):
+    """Answers the given calls (1-based) with an HTML error page of that HTTP status."""
+
+    def get_records(self, **kwargs: Any) -> Any:
+        status = self.failures.get(len(self.calls) + 1)
+        if status:
+            self.calls.append((time.monotonic(), "?"))
+            raise _html_error(int(status))
+        return super().get_records(**kwargs)
+
+
+def test_server_errors_without_an_aws_code_are_backed_off_without_loss(kinesis, tmp_path):
+    stream = kinesis.stream(shards=2)
+    _, written = kinesis.simulate(stream, hours=1, agents=20)
+    client = HtmlErrors(kinesis.client, {2: "500", 3: "502", 5: "503", 6: "504"})
+    reader, _ = _reader(kinesis.client, stream, tmp_path, max_batch_rows=50, get_records_limit=40)
+    reader._read_client = client
+    rows = _emitted(list(reader.cycles()))
+    assert sorted(r.event_id for r in rows) == sorted(event_ids(written)), "nothing lost, nothing read twice"
+    assert reader.stats.server_errors == 4
+
+
+def test_a_client_error_status_still_stops_the_reader(kinesis, tmp_path):
+    stream = kinesis.stream(shards=1)
+    kinesis.simulate(stream, hours=0.2, agents=5)
+    reader, _ = _reader(kinesis.client, stream, tmp_path)
+    reader._read_client = HtmlErrors(kinesis.client, {1: "400"})
+    with pytest.raises(ClientError, match="400"):
+        list(reader.cycles())
 
 
 def test_stop_event_ends_a_continuous_loop_after_the_batch_in_hand(kinesis, tmp_path):
@@ -307,8 +353,6 @@ def test_a_backlog_read_late_is_collected_at_the_read_time_not_its_arrival_time(
 
 
 def test_a_denied_call_names_the_iam_action(kinesis, tmp_path):
-    import pytest
-
     from wfm_aws import MissingPermissionError
 
     stream = kinesis.stream(shards=1)
