@@ -5,18 +5,23 @@
 
 The simulated centre (`connect-sim serve`, real time after its history) puts the last
 `--hours` of its agents' events into a local Kinesis (moto, inside the simulator's process)
-before it opens. Then this project's `meltano run tap-connect-kinesis target-postgres`
-(meltano.yml as shipped: BATCH messages; stop_when_caught_up) reads the stream into a database
-of its own. Measured, for that run:
+before it opens; the benchmark reads the stream back with boto3 (the events that must be loaded).
+Then this project's `meltano run tap-connect-kinesis target-postgres` (meltano.yml as shipped:
+BATCH messages; stop_when_caught_up) reads the stream into a database of its own, once for
+each way the loader can write (DESIGNS, side by side on the same backlog: COPY into the
+load's temporary table, as shipped, and INSERT, the loader's default and this project's
+setting before). Measured, for each run:
   wall       from the `meltano run` command's start to its end (Meltano's and the plugins'
              start-up, reading, decoding, batch files, loading, the final state included)
   events/s   distinct agent events in raw.agent_events ÷ wall
   CPU        user + sys of the run (meltano, the tap, the target), of PostgreSQL (the whole
              server: other databases' queries are sampled and reported) and of the simulator
-             (moto answering GetRecords), in seconds and % of one core
-Then the guarantees: the stream is read back with boto3; a second run from the first's state
-reads only what arrived since (no event loaded twice: count = count distinct), after which
-every event id read back is in raw.agent_events (nothing lost).
+             (moto answering GetRecords), in seconds and % of one core; the pipeline's CPU
+             per event is the run's and PostgreSQL's (what a user's machines pay; Kinesis is
+             AWS's)
+Then the guarantees: a second run from the first's state reads only what arrived since (no
+event loaded twice: count = count distinct), after which every event id read back is in
+raw.agent_events (nothing lost).
 
 A day of 5,000 agents is about 1.7 million events of 5.7 kB (10 GB of records): moto keeps the
 stream in one Python process's memory, so the benchmark reads a shorter backlog and gives its
@@ -59,11 +64,17 @@ SECTION = "## Catch-up: a backlog through `meltano run` into PostgreSQL"
 PLUGINS = ("tap-connect-kinesis", "target-postgres")
 
 
+# The loader's ways of writing a load, measured side by side on the same backlog: the shipped
+# setting first, then the one it replaced.
+DESIGNS = {"COPY (use_copy, shipped)": "true", "INSERT (before)": "false"}
+
+
 @dataclass
 class Result:
     agents: int
     shards: int
     hours: float
+    design: str
     events: int = 0
     wall_s: float = 0.0
     cpu_s: dict[str, float] = field(default_factory=dict)
@@ -100,57 +111,73 @@ def timed_run(deployment: Deployment, env: dict[str, str], meters: dict[str, Tre
     return wall, cpu
 
 
-def measure(agents: int, hours: float) -> Result:
+def catch_up(design: str, use_copy: str, service: SimulatorService, endpoints, in_stream: set[str],
+             backlog: Result, tmp: Path) -> Result:
+    """One design's catch-up of the whole backlog into a database of its own, then its guarantees."""
+    agents = backlog.agents
+    result = Result(agents, backlog.shards, backlog.hours, design, in_stream=len(in_stream))
+    work = tmp / design.split()[0].lower()
+    work.mkdir()
+    with Deployment(f"catchup_{agents}", work) as deployment:
+        env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true",
+                             TARGET_POSTGRES_USE_COPY=use_copy)
+        meters = {"PostgreSQL": TreeCpu(deployment.postmaster_pid()), "simulator (moto)": TreeCpu(service.pid)}
+        others = OtherDatabases(deployment.connect)
+        others.start()
+        load_before = os.getloadavg()[0]
+        log(f"[{agents} agents, {design}] meltano run tap-connect-kinesis target-postgres (catch-up)")
+        result.wall_s, result.cpu_s = timed_run(deployment, env, meters)
+        others.stop()
+        result.others_busy, result.load = others.busy_share, f"{load_before:.1f}–{os.getloadavg()[0]:.1f}"
+        with deployment.connect() as connection:
+            result.events = connection.execute("select count(distinct event_id) from raw.agent_events").fetchone()[0]
+        log(f"[{agents} agents, {design}] {result.events:,} events in {result.wall_s:.1f} s: "
+            f"{result.rate:,.0f} events/s")
+        log(f"[{agents} agents, {design}] a second run from the first's state")
+        timed_run(deployment, env)
+        with deployment.connect() as connection:
+            total, distinct = connection.execute(
+                "select count(*), count(distinct event_id) from raw.agent_events").fetchone()
+            loaded = {row[0] for row in connection.execute("select event_id from raw.agent_events")}
+        result.second_run_events, result.duplicates = distinct - result.events, total - distinct
+        result.lost = len(in_stream - loaded)
+    return result
+
+
+def measure(agents: int, hours: float) -> list[Result]:
+    """Every design's catch-up of the same backlog, in turn."""
     shards = 8 if agents >= 2000 else 2
-    result = Result(agents, shards, hours)
-    with tempfile.TemporaryDirectory(prefix="wfm-catchup-") as tmp, \
-            Deployment(f"catchup_{agents}", Path(tmp)) as deployment:
+    with tempfile.TemporaryDirectory(prefix="wfm-catchup-") as tmp:
         log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
         service = SimulatorService(Path(tmp) / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
                                    backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600)
         with service as endpoints:
-            env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true")
-            meters = {"PostgreSQL": TreeCpu(deployment.postmaster_pid()), "simulator (moto)": TreeCpu(service.pid)}
-            others = OtherDatabases(deployment.connect)
-            others.start()
-            load_before = os.getloadavg()[0]
-            log(f"[{agents} agents] meltano run tap-connect-kinesis target-postgres (catch-up)")
-            result.wall_s, result.cpu_s = timed_run(deployment, env, meters)
-            others.stop()
-            result.others_busy, result.load = others.busy_share, f"{load_before:.1f}–{os.getloadavg()[0]:.1f}"
-            with deployment.connect() as connection:
-                result.events = connection.execute("select count(distinct event_id) from raw.agent_events").fetchone()[0]
-            log(f"[{agents} agents] {result.events:,} events in {result.wall_s:.1f} s: {result.rate:,.0f} events/s")
-            log(f"[{agents} agents] reading the stream back: every event in it now must be loaded after the next run")
+            # Read back before the catch-ups: every event in it must be loaded after a design's
+            # second run (the live simulator keeps putting events, which that run reads too).
             client = boto3.client("kinesis", endpoint_url=endpoints.kinesis_url, region_name=REGION,
                                   aws_access_key_id="x", aws_secret_access_key="y")
             in_stream = {json.loads(record.data)["EventId"] for record in read_stream(client, endpoints.stream_name)}
-            result.in_stream = len(in_stream)
-            log(f"[{agents} agents] a second run from the first's state")
-            timed_run(deployment, env)
-            with deployment.connect() as connection:
-                total, distinct = connection.execute(
-                    "select count(*), count(distinct event_id) from raw.agent_events").fetchone()
-                loaded = {row[0] for row in connection.execute("select event_id from raw.agent_events")}
-            result.second_run_events, result.duplicates = distinct - result.events, total - distinct
-            result.lost = len(in_stream - loaded)
-    return result
+            backlog = Result(agents, shards, hours, design="")
+            return [catch_up(design, use_copy, service, endpoints, in_stream, backlog, Path(tmp))
+                    for design, use_copy in DESIGNS.items()]
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| agents (shards) | backlog | events loaded | wall | events/s | CPU: meltano run (tap, target) "
-             "| PostgreSQL | simulator (moto) | second run | loaded twice | lost | load average |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| agents (shards) | backlog | loader writes by | events loaded | wall | events/s "
+             "| CPU: meltano run (tap, target) | PostgreSQL | pipeline CPU per event (run + PostgreSQL) "
+             "| simulator (moto) | second run | loaded twice | lost | load average |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         c = r.cpu_s
-        run = c["meltano run (tap, target)"]
+        run, pg = c["meltano run (tap, target)"], c["PostgreSQL"]
         lines.append(
-            f"| {r.agents:,} ({r.shards}) | {r.hours:g} h | {r.events:,} | {r.wall_s:.1f} s | {r.rate:,.0f} | "
-            f"{run:.0f} s ({100 * run / r.wall_s:.0f} %), {1e6 * run / r.events:.0f} µs/event | "
-            f"{c['PostgreSQL']:.0f} s ({100 * c['PostgreSQL'] / r.wall_s:.0f} %) | "
+            f"| {r.agents:,} ({r.shards}) | {r.hours:g} h | {r.design} | {r.events:,} | {r.wall_s:.1f} s | "
+            f"{r.rate:,.0f} | {run:.0f} s ({100 * run / r.wall_s:.0f} %), {1e6 * run / r.events:.0f} µs/event | "
+            f"{pg:.0f} s ({100 * pg / r.wall_s:.0f} %), {1e6 * pg / r.events:.0f} µs/event | "
+            f"**{1e6 * (run + pg) / r.events:.0f} µs/event** | "
             f"{c['simulator (moto)']:.0f} s ({100 * c['simulator (moto)'] / r.wall_s:.0f} %) | "
             f"{r.second_run_events:,} new | {r.duplicates} | {r.lost} of {r.in_stream:,} | {r.load} |")
-    lines += unclean_note({f"{r.agents:,}-agent run": r.others_busy for r in results})
+    lines += unclean_note({f"{r.agents:,}-agent {r.design} run": r.others_busy for r in results})
     return "\n".join(lines)
 
 
@@ -161,7 +188,7 @@ def main() -> None:
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     subprocess.run([MELTANO, "install", *PLUGINS], cwd=ROOT, check=True, capture_output=True)
-    results = [measure(agents, args.hours) for agents in args.agents]
+    results = [result for agents in args.agents for result in measure(agents, args.hours)]
     text = table(results)
     print(text)
     if args.write_docs:

@@ -198,7 +198,7 @@ def replace_docs_section(docs: Path, section: str, body: str) -> None:
     if section in text:
         start = text.index(section)
         end = text.find("\n## ", start + len(section))
-        text = text[:start] + body + (text[end + 1:] if end != -1 else "")
+        text = text[:start] + (body.rstrip("\n") + "\n\n" + text[end + 1:] if end != -1 else body)
     else:
         text = text.rstrip("\n") + "\n\n" + body
     docs.write_text(text)

@@ -1,0 +1,167 @@
+"""The loader alone: target-postgres reading the Kinesis tap's output of a backlog, COPY against INSERT.
+
+    .venv/bin/python benchmarks/loader_alone.py                      # 5,000 agents, 30 minutes
+    .venv/bin/python benchmarks/loader_alone.py --agents 500 --hours 1 --write-docs
+
+The catch-up (benchmarks/catchup.py) runs the tap, the target, PostgreSQL and moto on the same
+cores; this one takes the target apart. The simulated centre puts `--hours` of agent events
+into its local Kinesis; `meltano invoke tap-connect-kinesis` (as shipped: BATCH messages,
+stop_when_caught_up) reads them once into a file of Singer messages, its batch files kept. Then
+target-postgres (the project's installed plugin, meltano.yml's settings) reads that file into a
+new database for each way of writing (catchup.DESIGNS), `--runs` times each, alternating.
+Measured per run:
+  wall         from the target's start to its end (start-up, reading the batch files, loading)
+  target CPU   user + sys of the target's process, start-up included
+  PostgreSQL   user + sys of the whole server over the run (other databases' queries sampled
+               and reported, as in catchup.py)
+  peak RSS     the target's
+The table gives the median run of each design by CPU (of an even number, the costlier of the
+middle two); every run must load the same number of distinct events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from catchup import DESIGNS
+from deployment import (
+    MELTANO,
+    PG,
+    ROOT,
+    Deployment,
+    OtherDatabases,
+    TreeCpu,
+    log,
+    replace_docs_section,
+    unclean_note,
+)
+from wfm_pipeline.simulator_service import SimulatorService
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Catch-up: the loader alone"
+TARGET = ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin" / "target-postgres"
+
+
+@dataclass
+class Run:
+    design: str
+    events: int
+    wall_s: float
+    target_s: float
+    postgres_s: float
+    peak_rss_mb: float
+    others_busy: float
+
+
+def capture(agents: int, hours: float, work: Path) -> Path:
+    """The tap's messages for the backlog, in work/tap.out (its batch files beside it)."""
+    shards = 8 if agents >= 2000 else 2
+    log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
+    service = SimulatorService(work / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
+                               backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600)
+    with service as endpoints, Deployment(f"loader_capture_{agents}", work) as deployment:
+        env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true",
+                             TAP_CONNECT_KINESIS_BATCH_DIRECTORY=str(work / "batches"),
+                             TAP_CONNECT_KINESIS_BATCH_FILE_RETENTION_SECONDS="86400")
+        log(f"[{agents} agents] the tap reads the stream once")
+        messages = work / "tap.out"
+        with messages.open("wb") as out, (work / "tap.log").open("wb") as err:
+            subprocess.run([MELTANO, "--environment", "dev", "invoke", "tap-connect-kinesis"], cwd=ROOT,
+                           env=env, stdout=out, stderr=err, check=True)
+    return messages
+
+
+def target_config(work: Path, database: str, use_copy: str) -> Path:
+    """meltano.yml's target-postgres settings, as Meltano resolves them, against `database`
+    (the password is masked in print: trust authentication here)."""
+    env = {**os.environ, "WFM_PG_HOST": PG["host"], "WFM_PG_PORT": str(PG["port"]), "WFM_PG_USER": PG["user"],
+           "WFM_PG_PASSWORD": "unused-with-trust-auth", "WFM_PG_DBNAME": database, "WFM_RAW_SCHEMA": "raw",
+           "TARGET_POSTGRES_USE_COPY": use_copy}
+    printed = subprocess.run([MELTANO, "--environment", "dev", "config", "print", "target-postgres"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, check=True)
+    path = work / f"{database}.json"
+    path.write_text(printed.stdout)
+    return path
+
+
+def load(messages: Path, design: str, use_copy: str, work: Path) -> Run:
+    with Deployment("loader_alone", work) as deployment:
+        config = target_config(work, deployment.database, use_copy)
+        postgres = TreeCpu(deployment.postmaster_pid())
+        others = OtherDatabases(deployment.connect)
+        others.start()
+        pg_before, started = postgres.seconds(), time.monotonic()
+        with messages.open("rb") as stdin, (work / "target.log").open("wb") as err:
+            process = subprocess.Popen([str(TARGET), "--config", str(config)], stdin=stdin,
+                                       stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+        wall, pg = time.monotonic() - started, postgres.seconds() - pg_before
+        others.stop()
+        if process.returncode:
+            raise SystemExit(f"target-postgres failed ({process.returncode}): see {work / 'target.log'}")
+        with deployment.connect() as connection:
+            events = connection.execute("select count(distinct event_id) from raw.agent_events").fetchone()[0]
+        run = Run(design, events, wall, usage.ru_utime + usage.ru_stime, pg, usage.ru_maxrss / 1024,
+                  others.busy_share)
+        log(f"{design}: {events:,} events, {wall:.1f} s, target {1e6 * run.target_s / events:.0f} µs/event, "
+            f"PostgreSQL {1e6 * pg / events:.0f} µs/event")
+        return run
+
+
+def table(runs: list[Run], load: str) -> str:
+    lines = ["| target-postgres writes by | events | runs | wall | target CPU | PostgreSQL CPU | together | peak RSS |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for design in DESIGNS:
+        mine = [r for r in runs if r.design == design]
+        median = sorted(mine, key=lambda r: r.target_s + r.postgres_s)[len(mine) // 2]
+        per = 1e6 / median.events
+        lines.append(f"| {design} | {median.events:,} | {len(mine)} | {median.wall_s:.1f} s | "
+                     f"{per * median.target_s:.0f} µs/event | {per * median.postgres_s:.0f} µs/event | "
+                     f"**{per * (median.target_s + median.postgres_s):.0f} µs/event** | {median.peak_rss_mb:.0f} MB |")
+    lines.append(f"\nLoad average {load}; of each design the median run by CPU (of an even number, the costlier "
+                 "of the middle two).")
+    lines += unclean_note({f"{r.design} run {n}": r.others_busy for n, r in enumerate(runs, 1)})
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--agents", type=int, default=5000)
+    parser.add_argument("--hours", type=float, default=0.5, help="hours of agent events in the backlog")
+    parser.add_argument("--runs", type=int, default=2, help="runs of each design, alternating")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    subprocess.run([MELTANO, "install", "tap-connect-kinesis", "target-postgres"], cwd=ROOT, check=True,
+                   capture_output=True)
+    with tempfile.TemporaryDirectory(prefix="wfm-loader-") as tmp:
+        work = Path(tmp)
+        messages = capture(args.agents, args.hours, work)
+        load_before = os.getloadavg()[0]
+        runs = [load(messages, design, use_copy, work)
+                for _ in range(args.runs) for design, use_copy in DESIGNS.items()]
+        if len({run.events for run in runs}) != 1:
+            raise SystemExit(f"the runs loaded different numbers of events: {[run.events for run in runs]}")
+        text = table(runs, f"{load_before:.1f}–{os.getloadavg()[0]:.1f}")
+    print(text)
+    if args.write_docs:
+        command = (f".venv/bin/python benchmarks/loader_alone.py --agents {args.agents} --hours {args.hours:g} "
+                   f"--runs {args.runs} --write-docs")
+        replace_docs_section(DOCS, SECTION, (
+            f"{SECTION}\n\n```bash\n{command}\n```\n\nMeasured {datetime.now():%Y-%m-%d} on {platform.machine()}, "
+            f"{os.cpu_count()} cores, {args.agents:,} agents, {args.hours:g} h of agent events read once by the tap, "
+            f"then loaded by target-postgres alone into a new database per run. What each figure includes: the "
+            f"benchmark's docstring.\n\n{text}\n"))
+        log(f"wrote {DOCS}")
+
+
+if __name__ == "__main__":
+    main()
