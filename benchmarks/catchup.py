@@ -144,13 +144,18 @@ def catch_up(design: str, use_copy: str, service: SimulatorService, endpoints, i
     return result
 
 
+def backlog_service(agents: int, hours: float, work: Path) -> tuple[int, SimulatorService]:
+    """The simulated centre with `hours` of its agents' events in Kinesis when it opens; its shards."""
+    shards = 8 if agents >= 2000 else 2
+    log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
+    return shards, SimulatorService(work / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
+                                    backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600)
+
+
 def measure(agents: int, hours: float) -> list[Result]:
     """Every design's catch-up of the same backlog, in turn."""
-    shards = 8 if agents >= 2000 else 2
     with tempfile.TemporaryDirectory(prefix="wfm-catchup-") as tmp:
-        log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
-        service = SimulatorService(Path(tmp) / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
-                                   backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600)
+        shards, service = backlog_service(agents, hours, Path(tmp))
         with service as endpoints:
             # Read back before the catch-ups: every event in it must be loaded after a design's
             # second run (the live simulator keeps putting events, which that run reads too).

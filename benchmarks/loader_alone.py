@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from catchup import DESIGNS
+from catchup import DESIGNS, backlog_service
 from deployment import (
     MELTANO,
     PG,
@@ -43,7 +43,6 @@ from deployment import (
     replace_docs_section,
     unclean_note,
 )
-from wfm_pipeline.simulator_service import SimulatorService
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Catch-up: the loader alone"
@@ -63,10 +62,7 @@ class Run:
 
 def capture(agents: int, hours: float, work: Path) -> Path:
     """The tap's messages for the backlog, in work/tap.out (its batch files beside it)."""
-    shards = 8 if agents >= 2000 else 2
-    log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
-    service = SimulatorService(work / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
-                               backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600)
+    _, service = backlog_service(agents, hours, work)
     with service as endpoints, Deployment(f"loader_capture_{agents}", work) as deployment:
         env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true",
                              TAP_CONNECT_KINESIS_BATCH_DIRECTORY=str(work / "batches"),
