@@ -69,6 +69,15 @@ PLUGINS = ("tap-connect-kinesis", "target-postgres")
 DESIGNS = {"COPY (use_copy, shipped)": "true", "INSERT (before)": "false"}
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What every design catches up on: the simulated centre's size and the events in its stream."""
+    agents: int
+    shards: int
+    hours: float
+    event_ids: frozenset[str]
+
+
 @dataclass
 class Result:
     agents: int
@@ -111,11 +120,11 @@ def timed_run(deployment: Deployment, env: dict[str, str], meters: dict[str, Tre
     return wall, cpu
 
 
-def catch_up(design: str, use_copy: str, service: SimulatorService, endpoints, in_stream: set[str],
-             backlog: Result, tmp: Path) -> Result:
+def catch_up(design: str, use_copy: str, service: SimulatorService, endpoints, backlog: Backlog,
+             tmp: Path) -> Result:
     """One design's catch-up of the whole backlog into a database of its own, then its guarantees."""
     agents = backlog.agents
-    result = Result(agents, backlog.shards, backlog.hours, design, in_stream=len(in_stream))
+    result = Result(agents, backlog.shards, backlog.hours, design, in_stream=len(backlog.event_ids))
     work = tmp / design.split()[0].lower()
     work.mkdir()
     with Deployment(f"catchup_{agents}", work) as deployment:
@@ -140,7 +149,7 @@ def catch_up(design: str, use_copy: str, service: SimulatorService, endpoints, i
                 "select count(*), count(distinct event_id) from raw.agent_events").fetchone()
             loaded = {row[0] for row in connection.execute("select event_id from raw.agent_events")}
         result.second_run_events, result.duplicates = distinct - result.events, total - distinct
-        result.lost = len(in_stream - loaded)
+        result.lost = len(backlog.event_ids - loaded)
     return result
 
 
@@ -161,9 +170,10 @@ def measure(agents: int, hours: float) -> list[Result]:
             # second run (the live simulator keeps putting events, which that run reads too).
             client = boto3.client("kinesis", endpoint_url=endpoints.kinesis_url, region_name=REGION,
                                   aws_access_key_id="x", aws_secret_access_key="y")
-            in_stream = {json.loads(record.data)["EventId"] for record in read_stream(client, endpoints.stream_name)}
-            backlog = Result(agents, shards, hours, design="")
-            return [catch_up(design, use_copy, service, endpoints, in_stream, backlog, Path(tmp))
+            event_ids = frozenset(json.loads(record.data)["EventId"]
+                                  for record in read_stream(client, endpoints.stream_name))
+            backlog = Backlog(agents, shards, hours, event_ids)
+            return [catch_up(design, use_copy, service, endpoints, backlog, Path(tmp))
                     for design, use_copy in DESIGNS.items()]
 
 

@@ -113,7 +113,7 @@ def load(messages: Path, design: str, use_copy: str, work: Path) -> Run:
         return run
 
 
-def table(runs: list[Run], load: str) -> str:
+def table(runs: list[Run], load_average: str) -> str:
     lines = ["| target-postgres writes by | events | runs | wall | target CPU | PostgreSQL CPU | together | peak RSS |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for design in DESIGNS:
@@ -123,7 +123,7 @@ def table(runs: list[Run], load: str) -> str:
         lines.append(f"| {design} | {median.events:,} | {len(mine)} | {median.wall_s:.1f} s | "
                      f"{per * median.target_s:.0f} µs/event | {per * median.postgres_s:.0f} µs/event | "
                      f"**{per * (median.target_s + median.postgres_s):.0f} µs/event** | {median.peak_rss_mb:.0f} MB |")
-    lines.append(f"\nLoad average {load}; of each design the median run by CPU (of an even number, the costlier "
+    lines.append(f"\nLoad average {load_average}; of each design the median run by CPU (of an even number, the costlier "
                  "of the middle two).")
     lines += unclean_note({f"{r.design} run {n}": r.others_busy for n, r in enumerate(runs, 1)})
     return "\n".join(lines)
