@@ -4,6 +4,8 @@ boto3 loop, in the same run.
     .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py [--events 100000] [--runs 3]
     .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --events 1000000 --runs 1 --only batch
     .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --profile batch   # cProfile of one run
+    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --before HEAD~1   # and the previous design
+    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --queues 1   # smaller events (2.6 kB)
 
 A moto server (in this process, so its own work is not counted) holds a Kinesis stream of 2
 shards with N simulated agent events, as Connect writes them. Each contender is a process of
@@ -12,7 +14,13 @@ its own that reads the stream from TRIM_HORIZON until caught up:
   - record: `tap-connect-kinesis` with `message_format: record` (RECORD messages to a file);
   - loop:   a hand-written boto3 loop (ListShards, GetShardIterator, GetRecords with Limit
             10000, json.loads each record, pick the agent_events columns, a JSON line per
-            record to a file).
+            record to a file);
+  - with `--before REV`, batch-before and record-before: the tap as it was at git revision REV
+            (its tap-connect-kinesis and libs/wfm-aws sources, run by the same interpreter and
+            installed packages): the previous design, side by side in the same run.
+An event's size follows its agent's routing profile: the simulator's centre has 6 standard
+queues (5.7 kB events, both snapshots listing every queue of the profile); `--queues 1` gives
+the 2.6 kB events of a one-queue profile.
 Runs alternate (batch, record, loop, batch, ...). A contender's cost is the user + sys CPU
 of its whole process and its children (wait4), HTTP, botocore's signing and parsing,
 decoding, serialisation and file writing included, minus its start-up: the median CPU of
@@ -77,10 +85,12 @@ CONTENDERS = {
     "record": "tap-connect-kinesis, `message_format: record`",
     "loop": "a hand-written boto3 loop writing JSON lines",
 }
+BEFORE = {"batch-before": "batch", "record-before": "record"}  # the previous design's contenders
+ROOT = HERE.parents[2]
 
 
-def simulated_records(count: int) -> Iterator[bytes]:
-    world = World(WorldConfig(agents_per_instance=200, seed=1))
+def simulated_records(count: int, queues: int = 6) -> Iterator[bytes]:
+    world = World(WorldConfig(agents_per_instance=200, seed=1, standard_queues_per_instance=queues))
     events = []
     world.add_event_sink(events.append)
     world.clock.advance(8 * 3600)
@@ -115,9 +125,23 @@ def fill(endpoint: str, stream: str, documents: Iterator[bytes]) -> tuple[int, i
     return count, size
 
 
+def previous_sources(revision: str, work: Path) -> Path:
+    """The tap's sources at a git revision (tap-connect-kinesis, libs/wfm-aws), for PYTHONPATH."""
+    tree = work / "before"
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "tap-connect-kinesis", "libs/wfm-aws"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
 def command(contender: str, endpoint: str, stream: str, work: Path, profile: Path | None = None) -> list[str]:
     if contender == "loop":
         return [sys.executable, "-c", LOOP, endpoint, stream, str(work / "loop.jsonl")]
+    if contender in BEFORE:  # the previous design's modules first on the path, the same packages after
+        tree = work / "before"
+        path = f"{tree / 'tap-connect-kinesis'}:{tree / 'libs' / 'wfm-aws'}"
+        return ["env", f"PYTHONPATH={path}", *command(BEFORE[contender], endpoint, stream, work / "before", profile)]
     config = {"stream_name": stream, "aws_endpoint_url": endpoint, "aws_region": "us-west-2",
               "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
               "collection_interval_seconds": 1, "stop_when_caught_up": True,
@@ -171,14 +195,21 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", choices=list(CONTENDERS), default=list(CONTENDERS))
+    parser.add_argument("--before", metavar="REV", help="also run the tap as it was at this git revision")
+    parser.add_argument("--queues", type=int, default=6, help="standard queues per instance (event size)")
     parser.add_argument("--profile", choices=["batch", "record"], help="one cProfile'd run, top functions")
     args = parser.parse_args()
+    contenders = list(args.only)
+    if args.before:
+        contenders += [before for before, now in BEFORE.items() if now in args.only]
     launcher = Launcher()
     run = launcher.run
     fast_moto_puts()
-    documents = simulated_records(args.events)
+    documents = simulated_records(args.events, args.queues)
     with MotoServer() as server, tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.before:
+            previous_sources(args.before, work)
         endpoint = server.endpoint_url
         empty, full = f"empty-{uuid.uuid4().hex[:8]}", f"events-{uuid.uuid4().hex[:8]}"
         create_stream(endpoint, empty, shards=2)
@@ -198,23 +229,27 @@ def main() -> None:
             stats.sort_stats("cumulative").print_stats(40)
             return
         startup = {c: statistics.median(run(command(c, endpoint, empty, work), work)[0] for _ in range(3))
-                   for c in args.only}
-        results: dict[str, list[tuple[float, float, float]]] = {c: [] for c in args.only}
+                   for c in contenders}
+        results: dict[str, list[tuple[float, float, float]]] = {c: [] for c in contenders}
         for round_ in range(args.runs):
-            for contender in args.only:
+            for contender in contenders:
                 used, rss, wall = run(command(contender, endpoint, full, work), work)
                 results[contender].append((used - startup[contender], rss, wall))
-                print(f"  run {round_ + 1} {contender:6s} {used:7.2f} s CPU (start-up {startup[contender]:.2f} s) "
+                print(f"  run {round_ + 1} {contender:13s} {used:7.2f} s CPU (start-up {startup[contender]:.2f} s) "
                       f"{wall:7.2f} s wall  peak RSS {rss:5.0f} MB", flush=True)
     print(f"\n{args.events:,} events of {size:,.0f} bytes, 2 shards (moto), {args.runs} runs each alternating; "
           "whole process user + sys CPU minus start-up; median run\n")
-    print("| consumer | µs/event | events/s per core | peak RSS |\n|---|---|---|---|")
+    medians = {contender: statistics.median(r[0] for r in rows) for contender, rows in results.items()}
+    loop = medians.get("loop")
+    print("| consumer | µs/event | events/s per core | peak RSS | ÷ loop (same run) |\n|---|---|---|---|---|")
     for contender, rows in results.items():
-        used = statistics.median(r[0] for r in rows)
+        used = medians[contender]
         rss = max(r[1] for r in rows)
         spread = f" ({min(r[0] for r in rows) / args.events * 1e6:.1f}–{max(r[0] for r in rows) / args.events * 1e6:.1f})"
-        print(f"| {CONTENDERS[contender]} | {used / args.events * 1e6:.1f}{spread} | "
-              f"{args.events / used:,.0f} | {rss:.0f} MB |")
+        name = (f"before ({args.before}): {CONTENDERS[BEFORE[contender]]}" if contender in BEFORE
+                else CONTENDERS[contender])
+        ratio = f"{used / loop:.2f}" if loop else "–"
+        print(f"| {name} | {used / args.events * 1e6:.1f}{spread} | {args.events / used:,.0f} | {rss:.0f} MB | {ratio} |")
     launcher.close()
 
 

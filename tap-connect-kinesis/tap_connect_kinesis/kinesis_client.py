@@ -13,7 +13,9 @@ the machine's zone in botocore: the same instant), `EncryptionType` when present
 
 How: botocore's `before-parse.kinesis.GetRecords` event hands a handler the raw answer and a
 dict merged into the parsed one. The handler decodes the body into that dict and leaves
-botocore an empty JSON object to parse. An answer it cannot decode (not the documented
+botocore an empty JSON object to parse. Each record's Data (base64, a third bigger than the
+event) is decoded by pybase64 (SIMD where the CPU has it), strictly: 4.4 µs a 5.7 kB record
+against msgspec's 7.0 (its own base64 decoder) on this project's machine. An answer it cannot decode (not the documented
 shape) is left to botocore untouched; error answers (status >= 300) are never touched.
 """
 
@@ -23,13 +25,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+import pybase64
 
 EVENT = "before-parse.kinesis.GetRecords"
 
 
 class _Record(msgspec.Struct, gc=False):
     SequenceNumber: str
-    Data: bytes  # msgspec decodes base64 itself
+    Data: str  # base64: decode_get_records decodes it
     PartitionKey: str | None = None
     ApproximateArrivalTimestamp: float | None = None
     EncryptionType: str | None = None
@@ -49,18 +52,19 @@ def decode_get_records(body: bytes) -> dict[str, Any]:
     """A GetRecords JSON body as botocore would parse it (without ResponseMetadata)."""
     answer = _decoder.decode(body)
     fromtimestamp = datetime.fromtimestamp
+    b64decode = pybase64.b64decode  # validate=True: anything but base64 raises (binascii.Error)
     records = []
     append = records.append
     for r in answer.Records:
         arrival, key = r.ApproximateArrivalTimestamp, r.PartitionKey
         if arrival is not None and key is not None and r.EncryptionType is None:  # the usual record
             append({"SequenceNumber": r.SequenceNumber, "ApproximateArrivalTimestamp": fromtimestamp(arrival, UTC),
-                    "Data": r.Data, "PartitionKey": key})
+                    "Data": b64decode(r.Data, validate=True), "PartitionKey": key})
             continue
         record: dict[str, Any] = {"SequenceNumber": r.SequenceNumber}
         if arrival is not None:
             record["ApproximateArrivalTimestamp"] = fromtimestamp(arrival, UTC)
-        record["Data"] = r.Data
+        record["Data"] = b64decode(r.Data, validate=True)
         if key is not None:
             record["PartitionKey"] = key
         if r.EncryptionType is not None:

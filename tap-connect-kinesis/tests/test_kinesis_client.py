@@ -37,6 +37,8 @@ def _answer(status: int, body: bytes, fast: bool):
         answer = _client(status, body, fast).get_records(ShardIterator="it", Limit=100)
     except ClientError as error:
         return ("error", error.response["Error"], str(error))
+    except ValueError as error:  # botocore's own base64 decoding refuses it (binascii.Error)
+        return ("raised", type(error).__name__, str(error))
     answer.pop("ResponseMetadata")
     return answer
 
@@ -66,7 +68,18 @@ ANSWERS = {
     "not found": (400, {"__type": "ResourceNotFoundException", "message": "Shard not found"}),
     "internal": (500, {"__type": "InternalFailure", "message": "oops"}),
     "not the documented shape": (200, {"Records": [{"SequenceNumber": 5, "Data": "%%%"}]}),
+    # botocore decodes leniently (b64decode drops what is not base64); the fast path refuses
+    # and leaves such an answer to botocore
+    "data not base64": (200, {"Records": [{"SequenceNumber": "7", "Data": "eyJ%%%hIjoxfQ==",
+                                           "ApproximateArrivalTimestamp": 1764748951, "PartitionKey": "k"}]}),
+    "data without padding": (200, {"Records": [{"SequenceNumber": "8", "Data": "eyJhIjoxfQ",
+                                                "ApproximateArrivalTimestamp": 1764748951, "PartitionKey": "k"}]}),
 }
+
+# base64's + and /, with JSON's optional escape of / (\/): the same bytes either way
+ESCAPED_SLASHES = (b'{"Records":[{"SequenceNumber":"9","ApproximateArrivalTimestamp":1764748951,'
+                   b'"PartitionKey":"k","Data":"' + base64.b64encode(b"\xfb\xff\xbf{}").replace(b"/", b"\\/")
+                   + b'"}],"MillisBehindLatest":0}')
 
 
 @pytest.mark.parametrize("name", list(ANSWERS))
@@ -83,3 +96,9 @@ def test_fast_path_answers_as_botocore_does(name):
         assert "NextShardIterator" not in fast and fast["ChildShards"]
     if status >= 300:
         assert fast[0] == "error" and fast[1]["Code"] == document["__type"]
+
+
+def test_fast_path_reads_base64_whose_slashes_json_escaped():
+    slow, fast = _answer(200, ESCAPED_SLASHES, fast=False), _answer(200, ESCAPED_SLASHES, fast=True)
+    assert fast == slow
+    assert fast["Records"][0]["Data"] == b"\xfb\xff\xbf{}"
