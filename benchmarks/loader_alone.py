@@ -1,4 +1,5 @@
-"""The loader alone: target-postgres reading the Kinesis tap's output of a backlog, COPY against INSERT.
+"""The loader alone: target-postgres reading the Kinesis tap's output of a backlog, COPY against INSERT
+against a loader that passes the JSON through (a prototype).
 
     .venv/bin/python benchmarks/loader_alone.py                      # 5,000 agents, 30 minutes
     .venv/bin/python benchmarks/loader_alone.py --agents 500 --hours 1 --write-docs
@@ -8,13 +9,17 @@ cores; this one takes the target apart. The simulated centre puts `--hours` of a
 into its local Kinesis; `meltano invoke tap-connect-kinesis` (as shipped: BATCH messages,
 stop_when_caught_up) reads them once into a file of Singer messages, its batch files kept. Then
 target-postgres (the project's installed plugin, meltano.yml's settings) reads that file into a
-new database for each way of writing (catchup.DESIGNS), `--runs` times each, alternating.
+new database for each way of writing (catchup.DESIGNS), `--runs` times each, alternating, and
+beside them `benchmarks/sql_loader.py` (a prototype, not shipped: the batch files' JSON lines
+COPYed to PostgreSQL as they are, the rows made in SQL, one INSERT … ON CONFLICT per file): what
+loading would cost if the loader passed the JSON through instead of parsing and re-serialising
+it. Every run must store the same rows (a digest of the contract columns of every row).
 Measured per run:
-  wall         from the target's start to its end (start-up, reading the batch files, loading)
-  target CPU   user + sys of the target's process, start-up included
+  wall         from the loader's start to its end (start-up, reading the batch files, loading)
+  loader CPU   user + sys of the loader's process, start-up included
   PostgreSQL   user + sys of the whole server over the run (other databases' queries sampled
                and reported, as in catchup.py)
-  peak RSS     the target's
+  peak RSS     the loader's
 The table gives the median run of each design by CPU (of an even number, the costlier of the
 middle two); every run must load the same number of distinct events.
 """
@@ -25,6 +30,7 @@ import argparse
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -43,10 +49,13 @@ from deployment import (
     replace_docs_section,
     unclean_note,
 )
+from psycopg import sql
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Catch-up: the loader alone"
 TARGET = ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin" / "target-postgres"
+PROTOTYPE = "JSON lines passed to PostgreSQL, rows made in SQL (sql_loader.py, prototype)"
+LOADERS = {**DESIGNS, PROTOTYPE: None}  # design → target-postgres's use_copy; None: the prototype
 
 
 @dataclass
@@ -58,6 +67,7 @@ class Run:
     postgres_s: float
     peak_rss_mb: float
     others_busy: float
+    content: str  # a digest of every stored row's contract columns (the _sdc_ ones left out)
 
 
 def capture(agents: int, hours: float, work: Path) -> Path:
@@ -88,35 +98,52 @@ def target_config(work: Path, database: str, use_copy: str) -> Path:
     return path
 
 
-def load(messages: Path, design: str, use_copy: str, work: Path) -> Run:
+def stored_rows_digest(connection) -> str:
+    columns = [row[0] for row in connection.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'agent_events' and column_name not like '\\_sdc\\_%' order by column_name")]
+    query = sql.SQL("select md5(string_agg(row({})::text, E'\\n' order by event_id)) from raw.agent_events").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)))
+    return connection.execute(query).fetchone()[0]
+
+
+def loader_command(design: str, use_copy: str | None, work: Path, database: str) -> list[str]:
+    if use_copy is None:
+        dsn = f"host={PG['host']} port={PG['port']} user={PG['user']} dbname={database}"
+        return [sys.executable, str(Path(__file__).with_name("sql_loader.py")), dsn, "raw"]
+    return [str(TARGET), "--config", str(target_config(work, database, use_copy))]
+
+
+def load(messages: Path, design: str, use_copy: str | None, work: Path) -> Run:
     with Deployment("loader_alone", work) as deployment:
-        config = target_config(work, deployment.database, use_copy)
+        command = loader_command(design, use_copy, work, deployment.database)
         postgres = TreeCpu(deployment.postmaster_pid())
         others = OtherDatabases(deployment.connect)
         others.start()
         pg_before, started = postgres.seconds(), time.monotonic()
         with messages.open("rb") as stdin, (work / "target.log").open("wb") as err:
-            process = subprocess.Popen([str(TARGET), "--config", str(config)], stdin=stdin,
+            process = subprocess.Popen(command, stdin=stdin,
                                        stdout=subprocess.DEVNULL, stderr=err)
             _, status, usage = os.wait4(process.pid, 0)
             process.returncode = os.waitstatus_to_exitcode(status)
         wall, pg = time.monotonic() - started, postgres.seconds() - pg_before
         others.stop()
         if process.returncode:
-            raise SystemExit(f"target-postgres failed ({process.returncode}): see {work / 'target.log'}")
+            raise SystemExit(f"{design} failed ({process.returncode}): see {work / 'target.log'}")
         with deployment.connect() as connection:
             events = connection.execute("select count(distinct event_id) from raw.agent_events").fetchone()[0]
+            content = stored_rows_digest(connection)
         run = Run(design, events, wall, usage.ru_utime + usage.ru_stime, pg, usage.ru_maxrss / 1024,
-                  others.busy_share)
+                  others.busy_share, content)
         log(f"{design}: {events:,} events, {wall:.1f} s, target {1e6 * run.target_s / events:.0f} µs/event, "
             f"PostgreSQL {1e6 * pg / events:.0f} µs/event")
         return run
 
 
 def table(runs: list[Run], load_average: str) -> str:
-    lines = ["| target-postgres writes by | events | runs | wall | target CPU | PostgreSQL CPU | together | peak RSS |",
+    lines = ["| loader (target-postgres writes by) | events | runs | wall | loader CPU | PostgreSQL CPU | together | peak RSS |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for design in DESIGNS:
+    for design in LOADERS:
         mine = [r for r in runs if r.design == design]
         median = sorted(mine, key=lambda r: r.target_s + r.postgres_s)[len(mine) // 2]
         per = 1e6 / median.events
@@ -143,9 +170,11 @@ def main() -> None:
         messages = capture(args.agents, args.hours, work)
         load_before = os.getloadavg()[0]
         runs = [load(messages, design, use_copy, work)
-                for _ in range(args.runs) for design, use_copy in DESIGNS.items()]
+                for _ in range(args.runs) for design, use_copy in LOADERS.items()]
         if len({run.events for run in runs}) != 1:
             raise SystemExit(f"the runs loaded different numbers of events: {[run.events for run in runs]}")
+        if len({run.content for run in runs}) != 1:
+            raise SystemExit(f"the runs stored different rows: {[(run.design, run.content) for run in runs]}")
         text = table(runs, f"{load_before:.1f}–{os.getloadavg()[0]:.1f}")
     print(text)
     if args.write_docs:
@@ -154,7 +183,7 @@ def main() -> None:
         replace_docs_section(DOCS, SECTION, (
             f"{SECTION}\n\n```bash\n{command}\n```\n\nMeasured {datetime.now():%Y-%m-%d} on {platform.machine()}, "
             f"{os.cpu_count()} cores, {args.agents:,} agents, {args.hours:g} h of agent events read once by the tap, "
-            f"then loaded by target-postgres alone into a new database per run. What each figure includes: the "
+            f"then loaded by each loader alone (target-postgres both ways, the prototype) into a new database per run. What each figure includes: the "
             f"benchmark's docstring.\n\n{text}\n"))
         log(f"wrote {DOCS}")
 
