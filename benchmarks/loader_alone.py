@@ -63,7 +63,7 @@ class Run:
     design: str
     events: int
     wall_s: float
-    target_s: float
+    loader_s: float
     postgres_s: float
     peak_rss_mb: float
     others_busy: float
@@ -107,7 +107,7 @@ def stored_rows_digest(connection) -> str:
     return connection.execute(query).fetchone()[0]
 
 
-def loader_command(design: str, use_copy: str | None, work: Path, database: str) -> list[str]:
+def loader_command(use_copy: str | None, work: Path, database: str) -> list[str]:
     if use_copy is None:
         dsn = f"host={PG['host']} port={PG['port']} user={PG['user']} dbname={database}"
         return [sys.executable, str(Path(__file__).with_name("sql_loader.py")), dsn, "raw"]
@@ -116,12 +116,12 @@ def loader_command(design: str, use_copy: str | None, work: Path, database: str)
 
 def load(messages: Path, design: str, use_copy: str | None, work: Path) -> Run:
     with Deployment("loader_alone", work) as deployment:
-        command = loader_command(design, use_copy, work, deployment.database)
+        command = loader_command(use_copy, work, deployment.database)
         postgres = TreeCpu(deployment.postmaster_pid())
         others = OtherDatabases(deployment.connect)
         others.start()
         pg_before, started = postgres.seconds(), time.monotonic()
-        with messages.open("rb") as stdin, (work / "target.log").open("wb") as err:
+        with messages.open("rb") as stdin, (work / "loader.log").open("wb") as err:
             process = subprocess.Popen(command, stdin=stdin,
                                        stdout=subprocess.DEVNULL, stderr=err)
             _, status, usage = os.wait4(process.pid, 0)
@@ -129,13 +129,13 @@ def load(messages: Path, design: str, use_copy: str | None, work: Path) -> Run:
         wall, pg = time.monotonic() - started, postgres.seconds() - pg_before
         others.stop()
         if process.returncode:
-            raise SystemExit(f"{design} failed ({process.returncode}): see {work / 'target.log'}")
+            raise SystemExit(f"{design} failed ({process.returncode}): see {work / 'loader.log'}")
         with deployment.connect() as connection:
             events = connection.execute("select count(distinct event_id) from raw.agent_events").fetchone()[0]
             content = stored_rows_digest(connection)
         run = Run(design, events, wall, usage.ru_utime + usage.ru_stime, pg, usage.ru_maxrss / 1024,
                   others.busy_share, content)
-        log(f"{design}: {events:,} events, {wall:.1f} s, target {1e6 * run.target_s / events:.0f} µs/event, "
+        log(f"{design}: {events:,} events, {wall:.1f} s, loader {1e6 * run.loader_s / events:.0f} µs/event, "
             f"PostgreSQL {1e6 * pg / events:.0f} µs/event")
         return run
 
@@ -145,11 +145,11 @@ def table(runs: list[Run], load_average: str) -> str:
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for design in LOADERS:
         mine = [r for r in runs if r.design == design]
-        median = sorted(mine, key=lambda r: r.target_s + r.postgres_s)[len(mine) // 2]
+        median = sorted(mine, key=lambda r: r.loader_s + r.postgres_s)[len(mine) // 2]
         per = 1e6 / median.events
         lines.append(f"| {design} | {median.events:,} | {len(mine)} | {median.wall_s:.1f} s | "
-                     f"{per * median.target_s:.0f} µs/event | {per * median.postgres_s:.0f} µs/event | "
-                     f"**{per * (median.target_s + median.postgres_s):.0f} µs/event** | {median.peak_rss_mb:.0f} MB |")
+                     f"{per * median.loader_s:.0f} µs/event | {per * median.postgres_s:.0f} µs/event | "
+                     f"**{per * (median.loader_s + median.postgres_s):.0f} µs/event** | {median.peak_rss_mb:.0f} MB |")
     lines.append(f"\nLoad average {load_average}; of each design the median run by CPU (of an even number, the costlier "
                  "of the middle two).")
     lines += unclean_note({f"{r.design} run {n}": r.others_busy for n, r in enumerate(runs, 1)})

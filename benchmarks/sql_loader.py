@@ -41,7 +41,9 @@ class Stream:
         self.table = sql.Identifier(schema_name, message["stream"])
         self.columns = {name: column_type(spec) for name, spec in message["schema"]["properties"].items()}
         self.key = message["key_properties"]
-        self.order = "sequence_number" if "sequence_number" in self.columns else self.key[0]
+        # the latest copy of a key wins: Kinesis re-delivers, and sequence numbers grow in a shard
+        latest = (sql.SQL(", r.sequence_number::numeric desc") if "sequence_number" in self.columns
+                  else sql.SQL(""))
         names = [*self.columns, "_sdc_received_at"]
         definitions = sql.SQL(", ").join(
             sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind)) for name, kind in self.columns.items())
@@ -53,12 +55,12 @@ class Stream:
             "insert into {table} ({names}) "
             "select distinct on ({keys}) {values}, now() at time zone 'UTC' "
             "from wfm_lines as l cross join lateral jsonb_populate_record(null::{table}, l.doc) as r "
-            "order by {keys}, r.{order}::numeric desc "
+            "order by {keys}{latest} "
             "on conflict ({keys_bare}) do update set {updates}").format(
             table=self.table, names=sql.SQL(", ").join(map(sql.Identifier, names)),
             keys=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(k)) for k in self.key),
             values=sql.SQL(", ").join(self.value(name, kind) for name, kind in self.columns.items()),
-            order=sql.Identifier(self.order), keys_bare=sql.SQL(", ").join(map(sql.Identifier, self.key)),
+            latest=latest, keys_bare=sql.SQL(", ").join(map(sql.Identifier, self.key)),
             updates=sql.SQL(", ").join(sql.SQL("{0} = excluded.{0}").format(sql.Identifier(n))
                                        for n in names if n not in self.key))
 
@@ -71,7 +73,6 @@ class Stream:
     def load(self, connection: psycopg.Connection, path: str) -> None:
         opener = gzip.open if path.endswith(".gz") else open
         with connection.transaction():
-            connection.execute("create temporary table if not exists wfm_lines (doc jsonb) on commit delete rows")
             with connection.cursor() as cursor, cursor.copy("copy wfm_lines (doc) from stdin") as copy, \
                     opener(path, "rb") as lines:
                 for line in lines:  # one text value per line: COPY's text format escapes \ and control bytes
@@ -84,6 +85,7 @@ def main() -> None:
     streams: dict[str, Stream] = {}
     with psycopg.connect(dsn, autocommit=True) as connection:
         connection.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema_name)))
+        connection.execute("create temporary table wfm_lines (doc jsonb) on commit delete rows")
         for line in sys.stdin:
             message = json.loads(line)
             if message["type"] == "SCHEMA":

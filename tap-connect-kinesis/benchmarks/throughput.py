@@ -5,7 +5,7 @@ boto3 loop, in the same run.
     .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --events 1000000 --runs 1 --only batch
     .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --profile batch   # cProfile of one run
     .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --before HEAD~1   # and the previous design
-    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --queues 1   # smaller events (2.6 kB)
+    .venv/bin/python tap-connect-kinesis/benchmarks/throughput.py --queues 1   # smaller events (4.1 kB)
 
 A moto server (in this process, so its own work is not counted) holds a Kinesis stream of 2
 shards with N simulated agent events, as Connect writes them. Each contender is a process of
@@ -20,7 +20,7 @@ its own that reads the stream from TRIM_HORIZON until caught up:
             installed packages): the previous design, side by side in the same run.
 An event's size follows its agent's routing profile: the simulator's centre has 6 standard
 queues (5.7 kB events, both snapshots listing every queue of the profile); `--queues 1` gives
-the 2.6 kB events of a one-queue profile.
+the 4.1 kB events of a one-queue profile (issue 18 measured 2.6 kB events).
 Runs alternate (batch, record, loop, batch, ...). A contender's cost is the user + sys CPU
 of its whole process and its children (wait4), HTTP, botocore's signing and parsing,
 decoding, serialisation and file writing included, minus its start-up: the median CPU of
