@@ -41,8 +41,13 @@ with raw_events as (
         cast(routing_profile_id as {{ dbt.type_string() }}) as routing_profile_id,
         {{ connect_wfm.json_as_text(source('connect', 'agent_events'), 'contacts') }} as contacts,
         -- an event without CurrentAgentSnapshot (nothing documents it as required) says
-        -- nothing about the agent's state: only a LOGOUT still counts
-        case when current_snapshot is null then 0 else 1 end as has_snapshot,
+        -- nothing about the agent's state: only a LOGOUT still counts. target-postgres stores
+        -- the tap's JSON null as the JSON value null, not SQL NULL: both mean none.
+        case
+            when current_snapshot is null
+              or {{ connect_wfm.json_as_text(source('connect', 'agent_events'), 'current_snapshot') }} = 'null'
+            then 0 else 1
+        end as has_snapshot,
         cast(shard_id as {{ dbt.type_string() }}) as shard_id,
         cast(sequence_number as {{ dbt.type_string() }}) as sequence_number,
         {{ connect_wfm.to_utc_timestamp('approximate_arrival_timestamp') }} as approximate_arrival_at,
