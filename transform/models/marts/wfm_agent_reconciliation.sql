@@ -103,7 +103,7 @@ metric_map as (
     {%- for row in run_query(lookup).rows %}{% do newly_covered.append(row[0]) %}{% endfor %}
 {%- endif %}
 {%- set split_written_at = connect_wfm.watermark(this, '_wfm_split_written_through') %}
-touched as (
+touched_anywhere as (
     -- pairs with state pieces written since the last run …
     select p.instance_id, p.agent_id, p.interval_idx
     from {{ ref('int_agent_state_periods_split') }} as p
@@ -132,6 +132,18 @@ touched as (
     from {{ ref('int_agent_state_periods_split') }} as p
     where p.instance_id in ({% for instance in newly_covered %}'{{ instance | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %})
     {%- endif %}
+),
+
+touched as (
+    -- only where the table has rows (instances with Connect rows, from their first interval):
+    -- without agent_activity_metrics (the optional stream, not scheduled by default) the table
+    -- stays empty, its watermarks at their start, and every run would recompute every pair of
+    -- the history (measured: over 5 minutes at 5,000 agents × 7 days)
+    select t.instance_id, t.agent_id, t.interval_idx
+    from touched_anywhere as t
+    inner join coverage
+        on coverage.instance_id = t.instance_id
+       and t.interval_idx * {{ interval_ms }} >= coverage.first_interval_ms
 ),
 {% endif %}
 
