@@ -8,9 +8,9 @@ The simulated centre (`connect-sim serve`, real time after its history) puts the
 before it opens; the benchmark reads the stream back with boto3 (the events that must be loaded).
 Then this project's `meltano run tap-connect-kinesis target-postgres` (meltano.yml as shipped:
 BATCH messages; stop_when_caught_up) reads the stream into a database of its own, once for
-each way the loader can write (DESIGNS, side by side on the same backlog: COPY into the
-load's temporary table, as shipped, and INSERT, the loader's default and this project's
-setting before). Measured, for each run:
+each design (DESIGNS, side by side on the same backlog: as shipped, the loader COPYing into its
+temporary table and the tap leaving the snapshots out of the rows, and as before, both snapshots
+kept whole). Measured, for each run:
   wall       from the `meltano run` command's start to its end (Meltano's and the plugins'
              start-up, reading, decoding, batch files, loading, the final state included)
   events/s   distinct agent events in raw.agent_events ÷ wall
@@ -64,9 +64,15 @@ SECTION = "## Catch-up: a backlog through `meltano run` into PostgreSQL"
 PLUGINS = ("tap-connect-kinesis", "target-postgres")
 
 
-# The loader's ways of writing a load, measured side by side on the same backlog: the shipped
-# setting first, then the one it replaced.
-DESIGNS = {"COPY (use_copy, shipped)": "true", "INSERT (before)": "false"}
+# The pipeline's designs, measured side by side on the same backlog: the shipped settings first,
+# then the ones they replaced (each a design's settings, as Meltano's environment variables).
+# INSERT instead of COPY (use_copy false), replaced on 2026-12-03: docs/benchmarks.md.
+SHIPPED = "COPY, snapshots left out (shipped)"
+DESIGNS = {
+    SHIPPED: {"TARGET_POSTGRES_USE_COPY": "true", "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "none"},
+    "COPY, both snapshots kept (before)": {"TARGET_POSTGRES_USE_COPY": "true",
+                                           "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "both"},
+}
 
 
 @dataclass(frozen=True)
@@ -120,16 +126,15 @@ def timed_run(deployment: Deployment, env: dict[str, str], meters: dict[str, Tre
     return wall, cpu
 
 
-def catch_up(design: str, use_copy: str, service: SimulatorService, endpoints, backlog: Backlog,
+def catch_up(design: str, settings: dict[str, str], service: SimulatorService, endpoints, backlog: Backlog,
              tmp: Path) -> Result:
     """One design's catch-up of the whole backlog into a database of its own, then its guarantees."""
     agents = backlog.agents
     result = Result(agents, backlog.shards, backlog.hours, design, in_stream=len(backlog.event_ids))
-    work = tmp / design.split()[0].lower()
+    work = tmp / f"design-{list(DESIGNS).index(design)}"
     work.mkdir()
     with Deployment(f"catchup_{agents}", work) as deployment:
-        env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true",
-                             TARGET_POSTGRES_USE_COPY=use_copy)
+        env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true", **settings)
         meters = {"PostgreSQL": TreeCpu(deployment.postmaster_pid()), "simulator (moto)": TreeCpu(service.pid)}
         others = OtherDatabases(deployment.connect)
         others.start()
@@ -153,12 +158,15 @@ def catch_up(design: str, use_copy: str, service: SimulatorService, endpoints, b
     return result
 
 
-def backlog_service(agents: int, hours: float, work: Path) -> tuple[int, SimulatorService]:
-    """The simulated centre with `hours` of its agents' events in Kinesis when it opens; its shards."""
+def backlog_service(agents: int, hours: float, work: Path, live: bool = True) -> tuple[int, SimulatorService]:
+    """The simulated centre with `hours` of its agents' events in Kinesis when it opens; its shards.
+    Not `live`: its clock all but stopped once it opens (a simulated second in 11 days), so that
+    the stream holds the backlog only and every read of it gives the same events."""
     shards = 8 if agents >= 2000 else 2
     log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
     return shards, SimulatorService(work / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
-                                    backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600)
+                                    backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600,
+                                    speed=1.0 if live else 1e-6)
 
 
 def measure(agents: int, hours: float) -> list[Result]:
@@ -173,12 +181,12 @@ def measure(agents: int, hours: float) -> list[Result]:
             event_ids = frozenset(json.loads(record.data)["EventId"]
                                   for record in read_stream(client, endpoints.stream_name))
             backlog = Backlog(agents, shards, hours, event_ids)
-            return [catch_up(design, use_copy, service, endpoints, backlog, Path(tmp))
-                    for design, use_copy in DESIGNS.items()]
+            return [catch_up(design, settings, service, endpoints, backlog, Path(tmp))
+                    for design, settings in DESIGNS.items()]
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| agents (shards) | backlog | loader writes by | events loaded | wall | events/s "
+    lines = ["| agents (shards) | backlog | design | events loaded | wall | events/s "
              "| CPU: meltano run (tap, target) | PostgreSQL | pipeline CPU per event (run + PostgreSQL) "
              "| simulator (moto) | second run | loaded twice | lost | load average |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]

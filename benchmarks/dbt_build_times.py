@@ -8,8 +8,10 @@
 First the load generation: the simulator runs one day of the centre and 4 steps of 15
 minutes after it, CHUNK_S of simulated time at a time, and each chunk's agent events go to
 PostgreSQL by COPY as rows as soon as they are made (a source database: schema bench, the
-configuration in raw, the schedule); Python never holds more than a chunk. The same seed
-gives the same rows the in-memory load gave (tests/transform/test_benchmark_load.py).
+configuration in raw, the schedule); Python never holds more than a chunk. Each row is the
+one tap-connect-kinesis makes of the event (its own decoder), with meltano.yml's
+`agent_snapshots` (`--agent-snapshots` to choose). The same seed gives the same rows the
+in-memory load gave (tests/transform/test_benchmark_load.py).
 `--keep-source` keeps that database and `--source NAME` reuses it (no simulation).
 
 For each history length (`--days`): a copy of the source database (PostgreSQL copies it, file
@@ -65,6 +67,8 @@ sys.path.insert(0, str(ROOT / "tests" / "transform"))
 import wfm_raw_fixtures as rf  # noqa: E402
 from wfm_dbt import run_dbt  # noqa: E402
 
+from tap_connect_kinesis.events import decode_agent_event  # noqa: E402
+
 DAY_MS = rf.DAY_MS
 STEP_S = 900
 STEPS = 4
@@ -110,69 +114,31 @@ SOURCE_TABLES = {  # bench table → (raw table whose columns it has, extra lead
 }
 
 
-class _Status(msgspec.Struct):
-    ARN: str | None = None
-    Name: str | None = None
-    Type: str | None = None
-    StartTimestamp: str | None = None
+def pipeline_agent_snapshots() -> str:
+    """tap-connect-kinesis's agent_snapshots as meltano.yml runs it (the tap's default if unset)."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    tap = next(p for p in project["plugins"]["extractors"] if p["name"] == "tap-connect-kinesis")
+    return (tap.get("config") or {}).get("agent_snapshots", "both")
 
 
-class _RoutingProfile(msgspec.Struct):
-    ARN: str | None = None
+EVENT_COLUMNS = list(rf.SCHEMAS["agent_events"])
+_SHARD = "shardId-000000000000"
+_NULL = b"null"
 
 
-class _Configuration(msgspec.Struct):
-    Username: str | None = None
-    RoutingProfile: _RoutingProfile | None = None
+def _column_value(value):
+    if isinstance(value, msgspec.Raw):  # contacts and the snapshots: JSON text, or SQL NULL
+        text = bytes(value)
+        return None if text == _NULL else text.decode()
+    return value
 
 
-class _Snapshot(msgspec.Struct):
-    Contacts: msgspec.Raw
-    AgentStatus: _Status | None = None
-    Configuration: _Configuration | None = None
-
-
-class _Event(msgspec.Struct):
-    """The fields of an agent event document the agent_events row takes (the rest, most of
-    the 20 kB, is skipped unparsed)."""
-
-    EventId: str
-    EventType: str
-    EventTimestamp: str
-    InstanceARN: str
-    AgentARN: str
-    AWSAccountId: str | None = None
-    # the snapshots' own JSON text (a row without CurrentAgentSnapshot says nothing of the
-    # agent's state downstream): empty when absent, b"null" when null
-    CurrentAgentSnapshot: msgspec.Raw = msgspec.Raw()
-    PreviousAgentSnapshot: msgspec.Raw = msgspec.Raw()
-    Version: str | None = None
-
-
-_decode_event = msgspec.json.Decoder(_Event).decode
-_decode_snapshot = msgspec.json.Decoder(_Snapshot).decode
-
-
-def _json_text(raw: msgspec.Raw) -> str | None:
-    return None if bytes(raw) in (b"", b"null") else bytes(raw).decode()
-
-
-def event_values(document: str, sequence: int, arrival_ms: int) -> list:
-    """The agent_events row of rf.event_row (in rf.SCHEMAS order) at a tenth of its cost: only
-    the fields it needs are decoded, and Contacts and the snapshots are passed on as the
-    document's own JSON text."""
-    doc = _decode_event(document)
-    current, previous = _json_text(doc.CurrentAgentSnapshot), _json_text(doc.PreviousAgentSnapshot)
-    snap = _decode_snapshot(current) if current is not None else None
-    status = (snap and snap.AgentStatus) or _Status()
-    config = (snap and snap.Configuration) or _Configuration()
-    profile = config.RoutingProfile or _RoutingProfile()
-    return [doc.EventId, doc.EventType, doc.EventTimestamp, doc.AWSAccountId, doc.InstanceARN,
-            doc.InstanceARN.rsplit("/", 1)[-1], doc.AgentARN, rf.arn_id(doc.AgentARN), status.ARN, status.Name,
-            status.Type, status.StartTimestamp, config.Username, rf.arn_id(profile.ARN),
-            None if snap is None else bytes(snap.Contacts).decode(), current, previous, doc.Version,
-            "shardId-000000000000", str(49_000_000_000_000_000_000_000_000_000_000_000_000_000_000 + sequence),
-            rf.ts(arrival_ms), rf.ts(arrival_ms + 300)]
+def event_values(document: str, sequence: int, arrival_ms: int, snapshots: str = "both") -> list:
+    """The agent_events row (rf.SCHEMAS order) the tap itself makes of the document: its own
+    decoder, with `snapshots` as its agent_snapshots setting."""
+    row = decode_agent_event(document.encode(), _SHARD, str(49_000_000_000_000_000_000_000_000_000_000_000_000_000_000 + sequence),
+                             rf.ts(arrival_ms), rf.ts(arrival_ms + 300), snapshots=snapshots)
+    return [_column_value(getattr(row, column)) for column in EVENT_COLUMNS]
 
 
 @dataclass
@@ -214,7 +180,7 @@ def copy_rows(conn, table: str, columns: list[str], rows: Iterable[Sequence]) ->
 
 
 def simulate_into(conn, agents: int, queues: int, steps: int = STEPS, seed: int = 11,
-                  progress: bool = False) -> SourceLoad:
+                  progress: bool = False, snapshots: str = "both") -> SourceLoad:
     """One simulated day of a centre and `steps` 15-minute steps after it, into `conn`'s
     database as raw rows: the same rows, for the same seed, as simulating the whole day in
     memory gave (tests/transform/test_benchmark_load.py checks it)."""
@@ -231,7 +197,7 @@ def simulate_into(conn, agents: int, queues: int, steps: int = STEPS, seed: int 
     start = day.start_ms
     encoder = AgentEventEncoder(world.directory)
     sequence = itertools.count()
-    event_columns = list(rf.SCHEMAS["agent_events"])
+    event_columns = EVENT_COLUMNS
     metric_columns = list(rf.SCHEMAS["queue_interval_metrics"])
 
     def event_rows(until_ms: int, *lead) -> Iterator[list]:
@@ -245,7 +211,8 @@ def simulate_into(conn, agents: int, queues: int, steps: int = STEPS, seed: int 
                 print(f"  simulated {(world.now_ms - start) / 3_600_000:.0f} h: {len(chunk)} events in the last "
                       f"chunk, {time.perf_counter() - started:.0f} s, RSS {rss_mb():,.0f} MB", flush=True)
             for event in chunk:
-                yield [*lead, *event_values(encoder.encode_text(event), next(sequence), event.timestamp_ms + 800)]
+                yield [*lead, *event_values(encoder.encode_text(event), next(sequence), event.timestamp_ms + 800,
+                                            snapshots)]
 
     def metric_values(rows: list[dict], *lead) -> Iterator[list]:
         return ([*lead, *(row.get(c) for c in metric_columns)] for row in rows)
@@ -373,13 +340,14 @@ def remove_steps(conn, days: int) -> None:
                  "(select max(collected_at) from bench.day_metrics) + %s * interval '1 day'", (days - 1,))
 
 
-def create_source(pg: Postgres, agents: int, queues: int) -> tuple[str, SourceLoad]:
-    """A new source database holding the simulated centre (its name, and what the load cost)."""
+def create_source(pg: Postgres, agents: int, queues: int, snapshots: str = "both") -> tuple[str, SourceLoad]:
+    """A new source database holding the simulated centre (its name, and what the load cost);
+    `snapshots`: the tap's agent_snapshots setting the rows are made with."""
     name = f"wfm_bench_source_{uuid.uuid4().hex[:6]}"
     pg.create(name)
     try:
         with pg.connect(name) as conn:
-            load = simulate_into(conn, agents, queues, progress=True)
+            load = simulate_into(conn, agents, queues, progress=True, snapshots=snapshots)
     except BaseException:
         pg.drop(name)
         raise
@@ -408,6 +376,8 @@ class Result:
     incremental_build_s: float
     slowest: str
     load_averages: list[float]  # the 1-minute load average before each timed command
+    raw_events_bytes: int = 0  # raw.agent_events with its indexes and TOAST, after the full build
+    database_bytes: int = 0
 
 
 def measure(pg: Postgres, source: str, agents: int, days: int, keep: bool, database: str | None = None) -> Result:
@@ -456,6 +426,10 @@ def measure(pg: Postgres, source: str, agents: int, days: int, keep: bool, datab
             conn.execute("vacuum (analyze)")
             conn.execute("checkpoint")
             print(f"[{days} d] vacuum (analyze) after the full build: {time.perf_counter() - settle:.0f} s", flush=True)
+            raw_bytes, database_bytes = conn.execute(
+                "select pg_total_relation_size('raw.agent_events'), pg_database_size(current_database())").fetchone()
+            print(f"[{days} d] raw.agent_events {raw_bytes / 1e9:.1f} GB ({raw_bytes / events:,.0f} B/event), "
+                  f"database {database_bytes / 1e9:.1f} GB", flush=True)
             new = load_step(conn, 0, days)
             incremental, slowest = timed(f"dbt run after {new} new events", ["run"])
             load_step(conn, 1, days)
@@ -467,7 +441,8 @@ def measure(pg: Postgres, source: str, agents: int, days: int, keep: bool, datab
             print(f"[{days} d] warm refresh (build-adherence in a parsed process): {refresh:.1f} s", flush=True)
             load_step(conn, 3, days)
             build, _ = timed("dbt build (incremental, all tests)", ["build"])
-            return Result(agents, days, events, full, incremental, adherence, refresh, build, slowest, load_averages)
+            return Result(agents, days, events, full, incremental, adherence, refresh, build, slowest, load_averages,
+                          raw_bytes, database_bytes)
     finally:
         if not keep:
             pg.drop(name)
@@ -514,7 +489,9 @@ def build_rows(results: list[Result]) -> list[str]:
                "met by the warm refresh" if r.warm_refresh_s < TARGET_S else "**not met**")
         lines.append(f"| {r.agents:,} | {r.days} d | {r.events:,} | {r.full_build_s:.0f} s | {r.incremental_run_s:.1f} s "
                      f"| {r.adherence_job_s:.1f} s | {r.warm_refresh_s:.1f} s | {r.incremental_build_s:.1f} s | {met} "
-                     f"| {date.today().isoformat()} ({load_range(r.load_averages)}) |")
+                     f"| {date.today().isoformat()} ({load_range(r.load_averages)}); raw.agent_events "
+                     f"{r.raw_events_bytes / 1e9:.1f} GB ({r.raw_events_bytes / r.events:,.0f} B/event), "
+                     f"database {r.database_bytes / 1e9:.1f} GB |")
     return lines
 
 
@@ -570,6 +547,8 @@ def main() -> None:
     parser.add_argument("--database", help="reuse a database a --keep run loaded (one --days value)")
     parser.add_argument("--load-only", action="store_true", help="only the load generation (no dbt)")
     parser.add_argument("--write-docs", action="store_true", help="write the tables into docs/benchmarks.md")
+    parser.add_argument("--agent-snapshots", choices=["both", "current", "none"], default=pipeline_agent_snapshots(),
+                        help="the tap's agent_snapshots for the simulated rows (default: meltano.yml's)")
     args = parser.parse_args()
     if args.database and len(args.days) != 1:
         parser.error("--database goes with one --days value")
@@ -581,7 +560,7 @@ def main() -> None:
         source = args.source
     else:
         load_averages = [os.getloadavg()[0]]
-        source, source_load = create_source(pg, args.agents, args.queues)
+        source, source_load = create_source(pg, args.agents, args.queues, args.agent_snapshots)
         load_averages.append(os.getloadavg()[0])
         load = (args.agents, source_load, load_averages)
         print(f"load generation: {source_load.day_events:,} + {sum(source_load.step_events):,} events "

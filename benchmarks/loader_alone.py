@@ -1,5 +1,6 @@
-"""The loader alone: target-postgres reading the Kinesis tap's output of a backlog, COPY against INSERT
-against a loader that passes the JSON through (a prototype).
+"""The loader alone: target-postgres reading the Kinesis tap's output of a backlog, the shipped
+design against the one before (both snapshots kept whole in every row) and against a loader that
+passes the JSON through (a prototype).
 
     .venv/bin/python benchmarks/loader_alone.py                      # 5,000 agents, 30 minutes
     .venv/bin/python benchmarks/loader_alone.py --agents 500 --hours 1 --write-docs
@@ -7,13 +8,16 @@ against a loader that passes the JSON through (a prototype).
 The catch-up (benchmarks/catchup.py) runs the tap, the target, PostgreSQL and moto on the same
 cores; this one takes the target apart. The simulated centre puts `--hours` of agent events
 into its local Kinesis; `meltano invoke tap-connect-kinesis` (as shipped: BATCH messages,
-stop_when_caught_up) reads them once into a file of Singer messages, its batch files kept. Then
-target-postgres (the project's installed plugin, meltano.yml's settings) reads that file into a
-new database for each way of writing (catchup.DESIGNS), `--runs` times each, alternating, and
-beside them `benchmarks/sql_loader.py` (a prototype, not shipped: the batch files' JSON lines
-COPYed to PostgreSQL as they are, the rows made in SQL, one INSERT … ON CONFLICT per file): what
-loading would cost if the loader passed the JSON through instead of parsing and re-serialising
-it. Every run must store the same rows (a digest of the contract columns of every row).
+stop_when_caught_up) reads them into a file of Singer messages, its batch files kept, once for
+each `agent_snapshots` a design needs. Then target-postgres (the project's installed plugin,
+meltano.yml's settings) reads its design's file into a new database for each design
+(catchup.DESIGNS), `--runs` times each, alternating, and beside them `benchmarks/sql_loader.py`
+(a prototype, not shipped: the batch files' JSON lines COPYed to PostgreSQL as they are, the
+rows made in SQL, one INSERT … ON CONFLICT per file): what loading would cost if the loader
+passed the JSON through instead of parsing and re-serialising it. Every run must store the same
+rows as the models read them (a digest of the contract columns of every row, each snapshot
+column as whether it is null, collected_at left out: each read has its own), and the runs of one
+`agent_snapshots` exactly the same rows.
 Measured per run:
   wall         from the loader's start to its end (start-up, reading the batch files, loading)
   loader CPU   user + sys of the loader's process, start-up included
@@ -37,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from catchup import DESIGNS, backlog_service
+from catchup import DESIGNS, SHIPPED, backlog_service
 from deployment import (
     MELTANO,
     PG,
@@ -54,8 +58,10 @@ from psycopg import sql
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Catch-up: the loader alone"
 TARGET = ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin" / "target-postgres"
-PROTOTYPE = "JSON lines passed to PostgreSQL, rows made in SQL (sql_loader.py, prototype)"
-LOADERS = {**DESIGNS, PROTOTYPE: None}  # design → target-postgres's use_copy; None: the prototype
+PROTOTYPE = "JSON lines passed to PostgreSQL, rows made in SQL (sql_loader.py, prototype), snapshots left out"
+SNAPSHOTS = "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS"
+# design → its settings (catchup.DESIGNS); the prototype has no target-postgres settings
+LOADERS = {**DESIGNS, PROTOTYPE: {SNAPSHOTS: DESIGNS[SHIPPED][SNAPSHOTS]}}
 
 
 @dataclass
@@ -68,29 +74,34 @@ class Run:
     peak_rss_mb: float
     others_busy: float
     content: str  # a digest of every stored row's contract columns (the _sdc_ ones left out)
+    content_read: str  # the same, comparable across reads and agent_snapshots (stored_rows_digest)
 
 
-def capture(agents: int, hours: float, work: Path) -> Path:
-    """The tap's messages for the backlog, in work/tap.out (its batch files beside it)."""
-    _, service = backlog_service(agents, hours, work)
+def capture(agents: int, hours: float, work: Path) -> dict[str, Path]:
+    """The tap's messages for the backlog, for each agent_snapshots the loaders need, in
+    work/tap-<snapshots>.out (their batch files beside them): each a read of the same stream."""
+    _, service = backlog_service(agents, hours, work, live=False)
+    outputs = {}
     with service as endpoints, Deployment(f"loader_capture_{agents}", work) as deployment:
-        env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true",
-                             TAP_CONNECT_KINESIS_BATCH_DIRECTORY=str(work / "batches"),
-                             TAP_CONNECT_KINESIS_BATCH_FILE_RETENTION_SECONDS="86400")
-        log(f"[{agents} agents] the tap reads the stream once")
-        messages = work / "tap.out"
-        with messages.open("wb") as out, (work / "tap.log").open("wb") as err:
-            subprocess.run([MELTANO, "--environment", "dev", "invoke", "tap-connect-kinesis"], cwd=ROOT,
-                           env=env, stdout=out, stderr=err, check=True)
-    return messages
+        for snapshots in sorted({settings[SNAPSHOTS] for settings in LOADERS.values()}):
+            env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true",
+                                 TAP_CONNECT_KINESIS_BATCH_DIRECTORY=str(work / f"batches-{snapshots}"),
+                                 TAP_CONNECT_KINESIS_BATCH_FILE_RETENTION_SECONDS="86400",
+                                 **{SNAPSHOTS: snapshots})
+            log(f"[{agents} agents] the tap reads the stream (agent_snapshots {snapshots})")
+            messages = outputs[snapshots] = work / f"tap-{snapshots}.out"
+            with messages.open("wb") as out, (work / "tap.log").open("ab") as err:
+                subprocess.run([MELTANO, "--environment", "dev", "invoke", "tap-connect-kinesis"], cwd=ROOT,
+                               env=env, stdout=out, stderr=err, check=True)
+    return outputs
 
 
-def target_config(work: Path, database: str, use_copy: str) -> Path:
+def target_config(work: Path, database: str, settings: dict[str, str]) -> Path:
     """meltano.yml's target-postgres settings, as Meltano resolves them, against `database`
     (the password is masked in print: trust authentication here)."""
     env = {**os.environ, "WFM_PG_HOST": PG["host"], "WFM_PG_PORT": str(PG["port"]), "WFM_PG_USER": PG["user"],
            "WFM_PG_PASSWORD": "unused-with-trust-auth", "WFM_PG_DBNAME": database, "WFM_RAW_SCHEMA": "raw",
-           "TARGET_POSTGRES_USE_COPY": use_copy}
+           **settings}
     printed = subprocess.run([MELTANO, "--environment", "dev", "config", "print", "target-postgres"], cwd=ROOT,
                              env=env, capture_output=True, text=True, check=True)
     path = work / f"{database}.json"
@@ -98,25 +109,34 @@ def target_config(work: Path, database: str, use_copy: str) -> Path:
     return path
 
 
-def stored_rows_digest(connection) -> str:
+def stored_rows_digest(connection, across_reads: bool = False) -> str:
+    """md5 of every stored row's contract columns; `across_reads`: comparable between two reads
+    of the stream (collected_at, when the tap read the record, left out) and between
+    agent_snapshots settings (each snapshot column reduced to whether it is null, all the models
+    read of them)."""
     columns = [row[0] for row in connection.execute(
         "select column_name from information_schema.columns where table_schema = 'raw' "
         "and table_name = 'agent_events' and column_name not like '\\_sdc\\_%' order by column_name")]
+    if across_reads:
+        columns.remove("collected_at")
+    values = [sql.SQL("{} is null").format(sql.Identifier(c)) if across_reads and c.endswith("_snapshot")
+              else sql.Identifier(c) for c in columns]
     query = sql.SQL("select md5(string_agg(row({})::text, E'\\n' order by event_id)) from raw.agent_events").format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)))
+        sql.SQL(", ").join(values))
     return connection.execute(query).fetchone()[0]
 
 
-def loader_command(use_copy: str | None, work: Path, database: str) -> list[str]:
-    if use_copy is None:
+def loader_command(design: str, work: Path, database: str) -> list[str]:
+    if design == PROTOTYPE:
         dsn = f"host={PG['host']} port={PG['port']} user={PG['user']} dbname={database}"
         return [sys.executable, str(Path(__file__).with_name("sql_loader.py")), dsn, "raw"]
-    return [str(TARGET), "--config", str(target_config(work, database, use_copy))]
+    settings = {k: v for k, v in LOADERS[design].items() if k.startswith("TARGET_POSTGRES_")}
+    return [str(TARGET), "--config", str(target_config(work, database, settings))]
 
 
-def load(messages: Path, design: str, use_copy: str | None, work: Path) -> Run:
+def load(messages: Path, design: str, work: Path) -> Run:
     with Deployment("loader_alone", work) as deployment:
-        command = loader_command(use_copy, work, deployment.database)
+        command = loader_command(design, work, deployment.database)
         postgres = TreeCpu(deployment.postmaster_pid())
         others = OtherDatabases(deployment.connect)
         others.start()
@@ -132,16 +152,16 @@ def load(messages: Path, design: str, use_copy: str | None, work: Path) -> Run:
             raise SystemExit(f"{design} failed ({process.returncode}): see {work / 'loader.log'}")
         with deployment.connect() as connection:
             events = connection.execute("select count(distinct event_id) from raw.agent_events").fetchone()[0]
-            content = stored_rows_digest(connection)
+            content, content_read = stored_rows_digest(connection), stored_rows_digest(connection, True)
         run = Run(design, events, wall, usage.ru_utime + usage.ru_stime, pg, usage.ru_maxrss / 1024,
-                  others.busy_share, content)
+                  others.busy_share, content, content_read)
         log(f"{design}: {events:,} events, {wall:.1f} s, loader {1e6 * run.loader_s / events:.0f} µs/event, "
             f"PostgreSQL {1e6 * pg / events:.0f} µs/event")
         return run
 
 
 def table(runs: list[Run], load_average: str) -> str:
-    lines = ["| loader (target-postgres writes by) | events | runs | wall | loader CPU | PostgreSQL CPU | together | peak RSS |",
+    lines = ["| design | events | runs | wall | loader CPU | PostgreSQL CPU | together | peak RSS |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for design in LOADERS:
         mine = [r for r in runs if r.design == design]
@@ -169,12 +189,16 @@ def main() -> None:
         work = Path(tmp)
         messages = capture(args.agents, args.hours, work)
         load_before = os.getloadavg()[0]
-        runs = [load(messages, design, use_copy, work)
-                for _ in range(args.runs) for design, use_copy in LOADERS.items()]
+        runs = [load(messages[settings[SNAPSHOTS]], design, work)
+                for _ in range(args.runs) for design, settings in LOADERS.items()]
         if len({run.events for run in runs}) != 1:
             raise SystemExit(f"the runs loaded different numbers of events: {[run.events for run in runs]}")
-        if len({run.content for run in runs}) != 1:
-            raise SystemExit(f"the runs stored different rows: {[(run.design, run.content) for run in runs]}")
+        if len({run.content_read for run in runs}) != 1:
+            raise SystemExit(f"the runs stored different rows: {[(run.design, run.content_read) for run in runs]}")
+        for snapshots in {settings[SNAPSHOTS] for settings in LOADERS.values()}:
+            same = {run.content for run in runs if LOADERS[run.design][SNAPSHOTS] == snapshots}
+            if len(same) != 1:
+                raise SystemExit(f"the runs with agent_snapshots {snapshots} stored different snapshots: {same}")
         text = table(runs, f"{load_before:.1f}–{os.getloadavg()[0]:.1f}")
     print(text)
     if args.write_docs:

@@ -85,8 +85,9 @@ class SimulatorService:
     def __init__(self, log_path: Path, history_days: float = 2.0, backlog_hours: float = 3.0,
                  agents: int = 40, seed: int = 42, time_zone: str | None = None,
                  event_shape: str = "documented", start: str | None = None, shards: int = 2,
-                 start_timeout_s: float = 180):
+                 start_timeout_s: float = 180, speed: float = 1.0):
         """`event_shape`: "documented" (only what AWS documents) or "full" (AgentStatus.Type too).
+        `speed`: simulated seconds per wall second once it opens (1: real time).
         `start` (UTC, ISO 8601): the world of that start, simulated up to now (`--until-now`):
         the same seed, start and agents give the same world, events and event ids as any
         earlier server of them; without it, a new world `history_days` before now."""
@@ -94,7 +95,7 @@ class SimulatorService:
         when = ["--start", start, "--until-now"] if start else ["--history-days", str(history_days)]
         self.args = [
             sys.executable, "-m", "connect_sim.cli", "serve", "--port", "0", "--seed", str(seed),
-            "--agents", str(agents), *when, "--speed", "1",
+            "--agents", str(agents), *when, "--speed", f"{speed:g}",
             "--kinesis-endpoint", "moto", "--stream-name", STREAM, "--shards", str(shards),
             "--kinesis-backlog-hours", f"{backlog_hours:.4f}", "--time-zone", time_zone or busiest_zone(),
             "--event-shape", event_shape,

@@ -5,6 +5,7 @@ Config schema and stream list here; the poll loop is reader.py, shards are shard
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import signal
@@ -26,7 +27,7 @@ from . import __version__, sdk_internals
 from .batchfiles import BatchFiles
 from .checkpoint import Checkpoint
 from .deadletter import DeadLetters
-from .events import decode_agent_event, decode_contact_record
+from .events import SNAPSHOT_CHOICES, decode_agent_event, decode_contact_record
 from .health import HealthFile
 from .kinesis_client import install_fast_get_records
 from .output import Output
@@ -57,6 +58,10 @@ KINESIS_PROPERTIES = [
     th.Property("worker_index", th.IntegerType, default=0, description="This process's worker number, from 0"),
     th.Property("worker_count", th.IntegerType, default=1, description="Processes sharing the stream's shards"),
     th.Property("include_heartbeats", th.BooleanType, default=True, description="Emit HEART_BEAT events"),
+    th.Property("agent_snapshots", th.StringType(allowed_values=list(SNAPSHOT_CHOICES)), default="both",
+                description="Which snapshots agent_events rows keep whole as JSON: both, current (not "
+                            "PreviousAgentSnapshot) or none; a snapshot left out is {} (null when the event "
+                            "had none). Their fields with columns of their own are filled either way"),
     th.Property("message_format", th.StringType(allowed_values=["batch", "record"]), default="batch",
                 description="batch: a BATCH message per poll, loaded at once by Singer SDK targets; record: "
                             "RECORD messages, for targets that cannot read BATCH (target-duckdb, old SDK "
@@ -226,7 +231,8 @@ class TapConnectKinesis(WfmTap):
             is_agent = isinstance(stream, AgentEventsStream)
             sources.append(Source(
                 singer_stream=stream.name, stream_name=name, stream_arn=arn,
-                decode=decode_agent_event if is_agent else decode_contact_record,
+                decode=functools.partial(decode_agent_event, snapshots=self.settings["agent_snapshots"])
+                if is_agent else decode_contact_record,
                 checkpoint=checkpoint,
                 is_heartbeat=(lambda row: row.event_type == "HEART_BEAT") if is_agent else None,
             ))

@@ -111,6 +111,20 @@ def test_heartbeats_can_be_left_out(kinesis):
         d["EventId"] for d in written if d["EventType"] != "HEART_BEAT"}
 
 
+def test_snapshots_can_be_left_out_of_the_rows(kinesis):
+    stream = kinesis.stream(shards=1)
+    _, written = kinesis.simulate(stream, hours=1, agents=10)
+    whole = {r["event_id"]: r for r in run_tap(kinesis.config(stream)).rows()}
+    lean = {r["event_id"]: r for r in run_tap(kinesis.config(stream, agent_snapshots="none")).rows()}
+    assert lean.keys() == whole.keys() == {d["EventId"] for d in written}
+    for event_id, row in lean.items():
+        assert row["current_snapshot"] == ({} if whole[event_id]["current_snapshot"] is not None else None)
+        assert row["previous_snapshot"] == ({} if whole[event_id]["previous_snapshot"] is not None else None)
+        assert row["contacts"] == whole[event_id]["contacts"]
+        assert row["agent_status_arn"] == whole[event_id]["agent_status_arn"]
+    assert any(r["previous_snapshot"] == {} for r in lean.values())
+
+
 def test_several_workers_cover_every_shard_exactly_once(kinesis):
     stream = kinesis.stream(shards=6)
     _, written = kinesis.simulate(stream, hours=1, agents=40)
@@ -267,10 +281,10 @@ def test_a_record_the_decoder_chokes_on_is_dead_lettered_and_the_loop_goes_on(ki
 
     original = tap_module.decode_agent_event
 
-    def decode(data, *args):
+    def decode(data, *args, **kwargs):
         if b'"boom"' in data:
             raise KeyError("a bug")
-        return original(data, *args)
+        return original(data, *args, **kwargs)
 
     monkeypatch.setattr(tap_module, "decode_agent_event", decode)
     config = kinesis.config(stream)

@@ -158,6 +158,41 @@ def test_event_without_snapshots_is_still_an_event():
     assert row["agent_status_name"] is None and row["contacts"] == []
 
 
+SNAPSHOT_COLUMNS = ("current_snapshot", "previous_snapshot")
+
+
+def _documented_minimal() -> dict:
+    """No PreviousAgentSnapshot and a current one with its status only (AWS documents no
+    snapshot field as required)."""
+    return {"AgentARN": AGENT, "EventId": "e-min", "EventTimestamp": "2026-11-02T08:05:00.000Z",
+            "EventType": "HEART_BEAT", "InstanceARN": INSTANCE,
+            "CurrentAgentSnapshot": {"AgentStatus": {"ARN": f"{INSTANCE}/agent-state/offline", "Name": "Offline"}}}
+
+
+def _logout_without_snapshots() -> dict:
+    return {**hand_written_event(event_type="LOGOUT"), "CurrentAgentSnapshot": None, "PreviousAgentSnapshot": None}
+
+
+@pytest.mark.parametrize("document", [hand_written_event(), _documented_minimal(), _logout_without_snapshots()],
+                         ids=["both snapshots", "current only, minimal", "null snapshots"])
+@pytest.mark.parametrize("snapshots", ["current", "none"])
+def test_snapshots_left_out_change_only_the_snapshot_columns(document, snapshots):
+    """agent_snapshots: a snapshot not kept is {} when the event had one, null when it had
+    none; every column of its own is filled as with both kept."""
+    data = json.dumps(document).encode()
+    whole = _as_dict(decode_agent_event(data, "s", "1", ARRIVAL, COLLECTED))
+    kept = _as_dict(decode_agent_event(data, "s", "1", ARRIVAL, COLLECTED, snapshots=snapshots))
+    assert {k: v for k, v in kept.items() if k not in SNAPSHOT_COLUMNS} == {
+        k: v for k, v in whole.items() if k not in SNAPSHOT_COLUMNS}
+    had = {column: document.get(key) is not None for column, key in
+           (("current_snapshot", "CurrentAgentSnapshot"), ("previous_snapshot", "PreviousAgentSnapshot"))}
+    expected_previous = {} if had["previous_snapshot"] else None
+    expected_current = whole["current_snapshot"] if snapshots == "current" else ({} if had["current_snapshot"] else None)
+    assert (kept["current_snapshot"], kept["previous_snapshot"]) == (expected_current, expected_previous)
+    if had["current_snapshot"]:
+        assert whole["current_snapshot"] == document["CurrentAgentSnapshot"]
+
+
 def test_pretty_printed_json_is_compacted_for_json_lines():
     data = json.dumps(hand_written_event(), indent=2).encode()
     encoded = msgspec.json.encode(decode_agent_event(data, "s", "1", None, COLLECTED))

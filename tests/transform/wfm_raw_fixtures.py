@@ -146,9 +146,10 @@ def event_row(document: str, sequence: int, arrival_ms: int, collected_ms: int |
         "agent_status_arn": status.get("ARN"), "agent_status_name": status.get("Name"),
         "agent_status_type": status.get("Type"), "agent_status_start_timestamp": status.get("StartTimestamp"),
         "username": config.get("Username"), "routing_profile_id": arn_id(profile.get("ARN")),
-        "contacts": json.dumps(snap["Contacts"]) if snap else None,
-        "current_snapshot": json.dumps(doc["CurrentAgentSnapshot"]) if doc.get("CurrentAgentSnapshot") else None,
-        "previous_snapshot": json.dumps(doc["PreviousAgentSnapshot"]) if doc.get("PreviousAgentSnapshot") else None,
+        # as the tap: [] when the event has no snapshot (or its snapshot no Contacts)
+        "contacts": json.dumps(snap.get("Contacts", [])),
+        "current_snapshot": json.dumps(doc["CurrentAgentSnapshot"]) if doc.get("CurrentAgentSnapshot") is not None else None,
+        "previous_snapshot": json.dumps(doc["PreviousAgentSnapshot"]) if doc.get("PreviousAgentSnapshot") is not None else None,
         "version": doc.get("Version"), "shard_id": "shardId-000000000000",
         "sequence_number": str(49_000_000_000_000_000_000_000_000_000_000_000_000_000_000 + sequence),
         "approximate_arrival_timestamp": ts(arrival_ms),
