@@ -45,6 +45,7 @@ from datetime import datetime
 from pathlib import Path
 
 import boto3
+from botocore.config import Config
 from deployment import (
     MELTANO,
     ROOT,
@@ -176,8 +177,10 @@ def measure(agents: int, hours: float) -> list[Result]:
         with service as endpoints:
             # Read back before the catch-ups: every event in it must be loaded after a design's
             # second run (the live simulator keeps putting events, which that run reads too).
+            # moto answers 500 now and then while the simulator puts the backlog: retried
             client = boto3.client("kinesis", endpoint_url=endpoints.kinesis_url, region_name=REGION,
-                                  aws_access_key_id="x", aws_secret_access_key="y")
+                                  aws_access_key_id="x", aws_secret_access_key="y",
+                                  config=Config(retries={"mode": "standard", "max_attempts": 10}))
             event_ids = frozenset(json.loads(record.data)["EventId"]
                                   for record in read_stream(client, endpoints.stream_name))
             backlog = Backlog(agents, shards, hours, event_ids)
