@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from deploy_files import DOCKER, ROOT, RUNTIME_UID
+from wfm_pipeline.simulator_service import busiest_zone
 
 pytestmark = [
     pytest.mark.slow,
@@ -208,13 +209,15 @@ def test_state_goes_to_the_warehouse_and_dbt_writes_only_to_tmp(image, postgres_
 @pytest.fixture(scope="module")
 def simulated_centre():
     """The simulated Connect API and a local Kinesis with an hour of agent events, on this
-    machine (the chrooted image shares its network)."""
+    machine (the chrooted image shares its network). The site is where it is mid-morning now:
+    simulated agents work local hours, and at night the stream stays empty."""
     connect_sim = Path(sys.executable).parent / "connect-sim"
     if not connect_sim.exists():
         pytest.skip("connect-sim is not installed (./wfm setup)")
     server = subprocess.Popen(
         [str(connect_sim), "serve", "--port", "0", "--agents", "10", "--speed", "60",
-         "--kinesis-endpoint", "moto", "--kinesis-backlog-hours", "1"],
+         "--kinesis-endpoint", "moto", "--kinesis-backlog-hours", "1",
+         "--time-zone", busiest_zone()],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     urls = {}
     try:
