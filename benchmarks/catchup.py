@@ -9,8 +9,9 @@ before it opens; the benchmark reads the stream back with boto3 (the events that
 Then this project's `meltano run tap-connect-kinesis target-postgres` (meltano.yml as shipped:
 BATCH messages; stop_when_caught_up) reads the stream into a database of its own, once for
 each design (DESIGNS, side by side on the same backlog: as shipped, the loader COPYing into its
-temporary table and the tap leaving the snapshots out of the rows, and as before, both snapshots
-kept whole). Measured, for each run:
+temporary table, the tap leaving the snapshots out of the rows and declaring `contacts` a JSON
+array, stored as one jsonb value; as before, `contacts` declared an array of objects, stored as
+jsonb[]; and as on 2026-12-03, both snapshots kept whole too). Measured, for each run:
   wall       from the `meltano run` command's start to its end (Meltano's and the plugins'
              start-up, reading, decoding, batch files, loading, the final state included)
   events/s   distinct agent events in raw.agent_events ÷ wall
@@ -68,11 +69,20 @@ PLUGINS = ("tap-connect-kinesis", "target-postgres")
 # The pipeline's designs, measured side by side on the same backlog: the shipped settings first,
 # then the ones they replaced (each a design's settings, as Meltano's environment variables).
 # INSERT instead of COPY (use_copy false), replaced on 2026-12-03: docs/benchmarks.md.
-SHIPPED = "COPY, snapshots left out (shipped)"
+# Until 2026-12-04 tap-connect-kinesis declared `contacts` an array of objects, which
+# target-postgres stores as jsonb[]; the catalog's schema (Meltano's `schema` extra) gives the
+# tap that declaration back.
+EARLIER_CONTACTS = json.dumps({"agent_events": {"contacts": {
+    "type": ["array", "null"], "items": {"type": "object", "properties": {}, "additionalProperties": True}}}})
+SHIPPED = "COPY, snapshots left out, contacts one jsonb (shipped)"
 DESIGNS = {
     SHIPPED: {"TARGET_POSTGRES_USE_COPY": "true", "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "none"},
-    "COPY, both snapshots kept (before)": {"TARGET_POSTGRES_USE_COPY": "true",
-                                           "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "both"},
+    "COPY, snapshots left out, contacts jsonb[] (before)": {
+        "TARGET_POSTGRES_USE_COPY": "true", "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "none",
+        "TAP_CONNECT_KINESIS__SCHEMA": EARLIER_CONTACTS},
+    "COPY, both snapshots kept, contacts jsonb[] (2026-12-03)": {
+        "TARGET_POSTGRES_USE_COPY": "true", "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "both",
+        "TAP_CONNECT_KINESIS__SCHEMA": EARLIER_CONTACTS},
 }
 
 
@@ -100,6 +110,7 @@ class Result:
     in_stream: int = 0
     others_busy: float = 0.0
     load: str = ""
+    contacts_type: str = ""  # raw.agent_events.contacts as the loader made it: the design ran as meant
 
     @property
     def rate(self) -> float:
@@ -146,6 +157,9 @@ def catch_up(design: str, settings: dict[str, str], service: SimulatorService, e
         result.others_busy, result.load = others.busy_share, f"{load_before:.1f}–{os.getloadavg()[0]:.1f}"
         with deployment.connect() as connection:
             result.events = connection.execute("select count(distinct event_id) from raw.agent_events").fetchone()[0]
+            result.contacts_type = connection.execute(
+                "select format_type(atttypid, atttypmod) from pg_attribute "
+                "where attrelid = 'raw.agent_events'::regclass and attname = 'contacts'").fetchone()[0]
         log(f"[{agents} agents, {design}] {result.events:,} events in {result.wall_s:.1f} s: "
             f"{result.rate:,.0f} events/s")
         log(f"[{agents} agents, {design}] a second run from the first's state")
@@ -189,15 +203,16 @@ def measure(agents: int, hours: float) -> list[Result]:
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| agents (shards) | backlog | design | events loaded | wall | events/s "
+    lines = ["| agents (shards) | backlog | design | contacts column | events loaded | wall | events/s "
              "| CPU: meltano run (tap, target) | PostgreSQL | pipeline CPU per event (run + PostgreSQL) "
              "| simulator (moto) | second run | loaded twice | lost | load average |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         c = r.cpu_s
         run, pg = c["meltano run (tap, target)"], c["PostgreSQL"]
         lines.append(
-            f"| {r.agents:,} ({r.shards}) | {r.hours:g} h | {r.design} | {r.events:,} | {r.wall_s:.1f} s | "
+            f"| {r.agents:,} ({r.shards}) | {r.hours:g} h | {r.design} | {r.contacts_type} | {r.events:,} | "
+            f"{r.wall_s:.1f} s | "
             f"{r.rate:,.0f} | {run:.0f} s ({100 * run / r.wall_s:.0f} %), {1e6 * run / r.events:.0f} µs/event | "
             f"{pg:.0f} s ({100 * pg / r.wall_s:.0f} %), {1e6 * pg / r.events:.0f} µs/event | "
             f"**{1e6 * (run + pg) / r.events:.0f} µs/event** | "

@@ -9,15 +9,15 @@ The catch-up (benchmarks/catchup.py) runs the tap, the target, PostgreSQL and mo
 cores; this one takes the target apart. The simulated centre puts `--hours` of agent events
 into its local Kinesis; `meltano invoke tap-connect-kinesis` (as shipped: BATCH messages,
 stop_when_caught_up) reads them into a file of Singer messages, its batch files kept, once for
-each `agent_snapshots` a design needs. Then target-postgres (the project's installed plugin,
+each set of tap settings a design needs (agent_snapshots, the earlier contacts schema). Then target-postgres (the project's installed plugin,
 meltano.yml's settings) reads its design's file into a new database for each design
 (catchup.DESIGNS), `--runs` times each, alternating, and beside them `benchmarks/sql_loader.py`
 (a prototype, not shipped: the batch files' JSON lines COPYed to PostgreSQL as they are, the
 rows made in SQL, one INSERT … ON CONFLICT per file): what loading would cost if the loader
 passed the JSON through instead of parsing and re-serialising it. Every run must store the same
 rows as the models read them (a digest of the contract columns of every row, each snapshot
-column as whether it is null, collected_at left out: each read has its own), and the runs of one
-`agent_snapshots` exactly the same rows.
+column as whether it is null, contacts as its JSON array, collected_at left out: each read has
+its own), and the runs of the same tap settings exactly the same rows.
 Measured per run:
   wall         from the loader's start to its end (start-up, reading the batch files, loading)
   loader CPU   user + sys of the loader's process, start-up included
@@ -58,10 +58,16 @@ from psycopg import sql
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Catch-up: the loader alone"
 TARGET = ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin" / "target-postgres"
-PROTOTYPE = "JSON lines passed to PostgreSQL, rows made in SQL (sql_loader.py, prototype), snapshots left out"
-SNAPSHOTS = "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS"
-# design → its settings (catchup.DESIGNS); the prototype has no target-postgres settings
-LOADERS = {**DESIGNS, PROTOTYPE: {SNAPSHOTS: DESIGNS[SHIPPED][SNAPSHOTS]}}
+PROTOTYPE = ("JSON lines passed to PostgreSQL, rows made in SQL (sql_loader.py, prototype), snapshots left out, "
+             "contacts one jsonb")
+TAP = "TAP_CONNECT_KINESIS_"
+# design → its settings (catchup.DESIGNS); the prototype reads the shipped tap's output
+LOADERS = {**DESIGNS, PROTOTYPE: {k: v for k, v in DESIGNS[SHIPPED].items() if k.startswith(TAP)}}
+
+
+def tap_settings(design: str) -> tuple[tuple[str, str], ...]:
+    """The design's tap settings: the designs with the same read the same captured output."""
+    return tuple(sorted((k, v) for k, v in LOADERS[design].items() if k.startswith(TAP)))
 
 
 @dataclass
@@ -77,19 +83,18 @@ class Run:
     content_read: str  # the same, comparable across reads and agent_snapshots (stored_rows_digest)
 
 
-def capture(agents: int, hours: float, work: Path) -> dict[str, Path]:
-    """The tap's messages for the backlog, for each agent_snapshots the loaders need, in
-    work/tap-<snapshots>.out (their batch files beside them): each a read of the same stream."""
+def capture(agents: int, hours: float, work: Path) -> dict[tuple, Path]:
+    """The tap's messages for the backlog, for each tap_settings the loaders need, in
+    work/tap-<n>.out (their batch files beside them): each a read of the same stream."""
     _, service = backlog_service(agents, hours, work, live=False)
     outputs = {}
     with service as endpoints, Deployment(f"loader_capture_{agents}", work) as deployment:
-        for snapshots in sorted({settings[SNAPSHOTS] for settings in LOADERS.values()}):
+        for number, settings in enumerate(sorted({tap_settings(design) for design in LOADERS})):
             env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true",
-                                 TAP_CONNECT_KINESIS_BATCH_DIRECTORY=str(work / f"batches-{snapshots}"),
-                                 TAP_CONNECT_KINESIS_BATCH_FILE_RETENTION_SECONDS="86400",
-                                 **{SNAPSHOTS: snapshots})
-            log(f"[{agents} agents] the tap reads the stream (agent_snapshots {snapshots})")
-            messages = outputs[snapshots] = work / f"tap-{snapshots}.out"
+                                 TAP_CONNECT_KINESIS_BATCH_DIRECTORY=str(work / f"batches-{number}"),
+                                 TAP_CONNECT_KINESIS_BATCH_FILE_RETENTION_SECONDS="86400", **dict(settings))
+            log(f"[{agents} agents] the tap reads the stream ({', '.join(f'{k}={v}' for k, v in settings)})")
+            messages = outputs[settings] = work / f"tap-{number}.out"
             with messages.open("wb") as out, (work / "tap.log").open("ab") as err:
                 subprocess.run([MELTANO, "--environment", "dev", "invoke", "tap-connect-kinesis"], cwd=ROOT,
                                env=env, stdout=out, stderr=err, check=True)
@@ -113,13 +118,15 @@ def stored_rows_digest(connection, across_reads: bool = False) -> str:
     """md5 of every stored row's contract columns; `across_reads`: comparable between two reads
     of the stream (collected_at, when the tap read the record, left out) and between
     agent_snapshots settings (each snapshot column reduced to whether it is null, all the models
-    read of them)."""
+    read of them) and between contacts as jsonb[] and as jsonb (to_jsonb of either: the JSON
+    array)."""
     columns = [row[0] for row in connection.execute(
         "select column_name from information_schema.columns where table_schema = 'raw' "
         "and table_name = 'agent_events' and column_name not like '\\_sdc\\_%' order by column_name")]
     if across_reads:
         columns.remove("collected_at")
     values = [sql.SQL("{} is null").format(sql.Identifier(c)) if across_reads and c.endswith("_snapshot")
+              else sql.SQL("to_jsonb({})").format(sql.Identifier(c)) if across_reads and c == "contacts"
               else sql.Identifier(c) for c in columns]
     query = sql.SQL("select md5(string_agg(row({})::text, E'\\n' order by event_id)) from raw.agent_events").format(
         sql.SQL(", ").join(values))
@@ -189,16 +196,16 @@ def main() -> None:
         work = Path(tmp)
         messages = capture(args.agents, args.hours, work)
         load_before = os.getloadavg()[0]
-        runs = [load(messages[settings[SNAPSHOTS]], design, work)
-                for _ in range(args.runs) for design, settings in LOADERS.items()]
+        runs = [load(messages[tap_settings(design)], design, work)
+                for _ in range(args.runs) for design in LOADERS]
         if len({run.events for run in runs}) != 1:
             raise SystemExit(f"the runs loaded different numbers of events: {[run.events for run in runs]}")
         if len({run.content_read for run in runs}) != 1:
             raise SystemExit(f"the runs stored different rows: {[(run.design, run.content_read) for run in runs]}")
-        for snapshots in {settings[SNAPSHOTS] for settings in LOADERS.values()}:
-            same = {run.content for run in runs if LOADERS[run.design][SNAPSHOTS] == snapshots}
+        for settings in {tap_settings(design) for design in LOADERS}:
+            same = {run.content for run in runs if tap_settings(run.design) == settings}
             if len(same) != 1:
-                raise SystemExit(f"the runs with agent_snapshots {snapshots} stored different snapshots: {same}")
+                raise SystemExit(f"the runs of the tap's {settings} stored different rows: {same}")
         text = table(runs, f"{load_before:.1f}–{os.getloadavg()[0]:.1f}")
     print(text)
     if args.write_docs:

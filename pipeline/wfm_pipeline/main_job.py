@@ -148,6 +148,8 @@ def _run(settings: PipelineSettings, environment: str, simulated: bool, live_sec
                     "tap-amazon-connect-history", loader, extra_env=extra)
         runner.step("Reconciliation: Connect's own time per agent and interval", "run",
                     "tap-amazon-connect-reconciliation", loader, extra_env=extra)
+        runner.step("Raw tables: an earlier version's reshaped, if any", "run",
+                    f"{settings.dbt}:migrate-raw")
         what = f"{live_seconds} s of live agent events" if simulated else "agent events until caught up"
         with _event_progress(settings, before, live_seconds if simulated else None) as progress:
             runner.step(f"Adherence: {what}", "run", "tap-connect-kinesis", loader, extra_env=extra,

@@ -157,8 +157,11 @@ _STRING = {"type": ["string", "null"]}
 _TIMESTAMP = {"type": ["string", "null"], "format": "date-time"}
 # "properties": {} lets the SDK's record conformance pass the JSON through unchanged.
 _JSON_OBJECT = {"type": ["object", "null"], "properties": {}, "additionalProperties": True}
-_JSON_ARRAY = {"type": ["array", "null"],
-               "items": {"type": "object", "properties": {}, "additionalProperties": True}}
+# No "items": target-postgres then stores the whole list as one jsonb value. With an items
+# schema it makes a jsonb[] column, and psycopg escapes every element's quotes in Python
+# (re.sub per character): about 40 % of the loader's CPU per agent event, measured
+# (docs/benchmarks.md, "Catch-up").
+_JSON_ARRAY = {"type": ["array", "null"]}
 
 AGENT_EVENT_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -81,6 +81,12 @@ def own_meltano_sys_dir(where: Path) -> Path:
 
 
 @pytest.fixture
+def meltano_sys_dir(tmp_path) -> Path:
+    """own_meltano_sys_dir for a test that runs meltano without the simulated pipeline."""
+    return own_meltano_sys_dir(tmp_path)
+
+
+@pytest.fixture
 def event_shape() -> str:
     """The simulator's agent events: only what AWS documents (a test may parametrize "full")."""
     return "documented"
