@@ -112,14 +112,18 @@ def image(tmp_path_factory) -> dict:
             shutil.rmtree(rootfs, ignore_errors=True)
 
 
-def in_image(image: dict, *command: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    """The command through the image's entry point, as its user, with its environment."""
+def image_argv(image: dict, *command: str, env: dict | None = None) -> list[str]:
+    """The command as a container of the image starts it: the entry point, as its user, in its
+    working directory, with its environment (and `env`)."""
     config = image["config"]
-    user = config["User"]
     environment = [*config["Env"], *(f"{k}={v}" for k, v in (env or {}).items())]
-    argv = ["chroot", f"--userspec={user}", str(image["rootfs"]), "/usr/bin/env", "-i", *environment,
-            *config["Entrypoint"], *command]
-    result = subprocess.run(argv, text=True, capture_output=True, timeout=300)
+    return ["chroot", f"--userspec={config['User']}", str(image["rootfs"]), "/usr/bin/env", "-i",
+            f"--chdir={config.get('WorkingDir') or '/'}", *environment, *config["Entrypoint"], *command]
+
+
+def in_image(image: dict, *command: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """The command in the image (image_argv), to its end."""
+    result = subprocess.run(image_argv(image, *command, env=env), text=True, capture_output=True, timeout=300)
     if check:
         assert result.returncode == 0, f"{command}: {result.stdout[-2000:]}{result.stderr[-2000:]}"
     return result
@@ -263,10 +267,7 @@ def test_the_pipeline_runs_in_the_image_and_the_collector_stops_gracefully(
         assert "prod:tap-amazon-connect-config-to-target-postgres" in states
         assert conn.execute("select count(*) from raw.queues").fetchone()[0] > 0
 
-    config = image["config"]
-    argv = ["chroot", f"--userspec={config['User']}", str(image["rootfs"]), "/usr/bin/env", "-i",
-            *config["Env"], *(f"{k}={v}" for k, v in env.items()),
-            *config["Entrypoint"], "meltano", "run", "wfm-adherence"]
+    argv = image_argv(image, "meltano", "run", "wfm-adherence", env=env)
     log = image["rootfs"] / "tmp" / "collector-test.log"
     with log.open("w") as out:
         collector = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)  # dumb-init's pid
