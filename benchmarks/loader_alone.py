@@ -9,8 +9,9 @@ The catch-up (benchmarks/catchup.py) runs the tap, the target, PostgreSQL and mo
 cores; this one takes the target apart. The simulated centre puts `--hours` of agent events
 into its local Kinesis; `meltano invoke tap-connect-kinesis` (as shipped: BATCH messages,
 stop_when_caught_up) reads them into a file of Singer messages, its batch files kept, once for
-each set of tap settings a design needs (agent_snapshots, the earlier contacts schema). Then target-postgres (the project's installed plugin,
-meltano.yml's settings) reads its design's file into a new database for each design
+each set of tap settings a design needs (agent_snapshots, the earlier contacts schema). Then
+target-postgres (the project's installed plugin, meltano.yml's settings) reads its design's
+file into a new database for each design
 (catchup.DESIGNS), `--runs` times each, alternating, and beside them `benchmarks/sql_loader.py`
 (a prototype, not shipped: the batch files' JSON lines COPYed to PostgreSQL as they are, the
 rows made in SQL, one INSERT … ON CONFLICT per file): what loading would cost if the loader

@@ -7,8 +7,7 @@
     cast({{ column }} as {{ dbt.type_string() }})
 {%- endmacro %}
 {% macro postgres__json_as_text(relation, column) -%}
-    {%- set data_type = connect_wfm.column_type(relation, column) or '' -%}
-    {%- if data_type == 'array' or data_type.endswith('[]') -%}
+    {%- if connect_wfm.column_is_array(relation, column) -%}
         cast(array_to_json({{ column }}) as text)
     {%- else -%}
         cast({{ column }} as text)

@@ -18,17 +18,14 @@
     which the table is locked. -#}
 {% macro postgres__migrate_raw_tables() %}
     {%- set events = source('connect', 'agent_events') -%}
-    {%- set existing = adapter.get_relation(database=events.database, schema=events.schema,
-                                            identifier=events.identifier) -%}
-    {%- set data_type = connect_wfm.column_type(existing, 'contacts') if existing is not none else none -%}
-    {%- if data_type is not none and (data_type == 'array' or data_type.endswith('[]')) -%}
-        {{ log("migrate_raw_tables: " ~ existing ~ ".contacts jsonb[] -> jsonb (rewrites the table)", info=true) }}
+    {%- if connect_wfm.column_is_array(events, 'contacts') -%}  {#- false too when the table is not there yet -#}
+        {{ log("migrate_raw_tables: " ~ events ~ ".contacts jsonb[] -> jsonb (rewrites the table)", info=true) }}
         {%- call statement('migrate_contacts') -%}
-            alter table {{ existing }} alter column {{ adapter.quote('contacts') }} type jsonb
+            alter table {{ events }} alter column {{ adapter.quote('contacts') }} type jsonb
                 using to_jsonb({{ adapter.quote('contacts') }})
         {%- endcall -%}
         {%- do adapter.commit() -%}
-        {{ log("migrate_raw_tables: " ~ existing ~ ".contacts is jsonb", info=true) }}
+        {{ log("migrate_raw_tables: " ~ events ~ ".contacts is jsonb", info=true) }}
     {%- else -%}
         {{ log("migrate_raw_tables: nothing to migrate", info=true) }}
     {%- endif -%}
