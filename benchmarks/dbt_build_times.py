@@ -277,8 +277,11 @@ def insert_shifted_events(conn, source: str, days: range) -> None:
         "sequence_number": "(sequence_number::numeric + d * 10000000)::text",
     }
     select = ", ".join(shifted.get(c, c) for c in columns)
-    conn.execute(f"insert into raw.agent_events ({', '.join(columns)}) "
-                 f"select {select} from {source} cross join generate_series({days.start}, {days.stop - 1}) as d")
+    # a day at a time, so the table holds the days in the order a loader appends them (one
+    # statement for all days interleaved them: reading the newest hour read pages of every day)
+    for day in days:
+        conn.execute(f"insert into raw.agent_events ({', '.join(columns)}) "
+                     f"select {select} from {source} cross join (select {day} as d) as shift")
 
 
 def check_the_marts_hold_the_day(conn, days: int) -> None:
@@ -485,8 +488,10 @@ LOAD_HEAD = ("| agents | agent events (day + 4 steps) | load generation: wall ti
 def build_rows(results: list[Result]) -> list[str]:
     lines = []
     for r in results:
+        # the target is the incremental run of every model; the warm refresh (the adherence
+        # models alone, in a parsed process) is reported beside it, not in its place
         met = ("met" if r.incremental_run_s < TARGET_S else
-               "met by the warm refresh" if r.warm_refresh_s < TARGET_S else "**not met**")
+               "**not met** (warm refresh under)" if r.warm_refresh_s < TARGET_S else "**not met**")
         lines.append(f"| {r.agents:,} | {r.days} d | {r.events:,} | {r.full_build_s:.0f} s | {r.incremental_run_s:.1f} s "
                      f"| {r.adherence_job_s:.1f} s | {r.warm_refresh_s:.1f} s | {r.incremental_build_s:.1f} s | {met} "
                      f"| {date.today().isoformat()} ({load_range(r.load_averages)}); raw.agent_events "

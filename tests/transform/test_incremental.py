@@ -96,12 +96,13 @@ def _assert_schedule_edits_are_picked_up(conn, run) -> None:
     def run_adherence(*args: str) -> int:
         """Runs wfm_adherence; how many rows the run wrote."""
         known = ", ".join(f"'{i}'" for (i,) in query("select distinct _wfm_invocation_id from wfm.wfm_adherence"))
-        run(["run", *args, "--select", "wfm_adherence"])
+        run(["run", *args, "--select", "int_schedule_row_versions", "wfm_adherence"])
         return query(f"select count(*) from wfm.wfm_adherence where _wfm_invocation_id not in ({known})")[0][0]
 
     before = _snapshot(query)[3]
-    # a table from before the fingerprints: its pairs are recomputed once
-    conn.execute("alter table wfm.wfm_adherence drop column _wfm_schedule_fingerprint")
+    # a project from before int_schedule_row_versions: the window's pairs are recomputed once
+    conn.execute("alter table wfm.wfm_adherence drop column _wfm_schedule_changed_through")
+    conn.execute("drop table wfm_intermediate.int_schedule_row_versions")
     assert run_adherence() > 0
     assert _snapshot(query)[3] == before
     assert run_adherence() == 0, "nothing changed, yet the incremental run rewrote pairs"
@@ -144,8 +145,22 @@ def test_incremental_equals_full_refresh_on_postgres(day, postgres_database, tmp
         def run(args: list[str]) -> None:
             run_dbt(args, tmp_path, env)
 
+        _assert_an_earlier_event_index_is_replaced(conn, run)
         _assert_incremental_equals_full(day, query, run)
         _assert_schedule_edits_are_picked_up(conn, run)
+
+
+def _assert_an_earlier_event_index_is_replaced(conn, run) -> None:
+    """A staging table from before the (event_at, event_id) key, indexed on event_id alone:
+    the next run indexes it by the key and drops the earlier index (every insert paid for it)."""
+    conn.execute("drop index wfm_staging.stg_connect__agent_events__event_key")
+    conn.execute("create unique index earlier_event_id on wfm_staging.stg_connect__agent_events (event_id)")
+    run(["run", "--select", "stg_connect__agent_events"])
+    indexes = dict(conn.execute("select indexname, indexdef from pg_indexes where schemaname = 'wfm_staging'"
+                                " and tablename = 'stg_connect__agent_events'").fetchall())
+    assert "earlier_event_id" not in indexes
+    assert "(event_at, event_id)" in indexes["stg_connect__agent_events__event_key"]
+    assert "UNIQUE" in indexes["stg_connect__agent_events__event_key"]
 
 
 def test_incremental_equals_full_refresh_on_duckdb(day, tmp_path):

@@ -8,6 +8,7 @@
             {'columns': ['instance_id', 'agent_id', 'interval_start_at'], 'unique': true},
             {'columns': ['interval_start_at']},
             {'columns': ['_wfm_split_written_through']},
+            {'columns': ['_wfm_schedule_changed_through']},
         ]),
         post_hook=["{{ connect_wfm.delete_placeholder_rows(this, 'scheduled_seconds = 0') }}"],
     )
@@ -24,14 +25,21 @@
 --   site_time_zone, interval_start_local  the site's zone (stg_wfm__site_time_zones, else var
 --                             default_site_time_zone) and the interval start there, for reporting
 -- Incremental: the agent × interval pairs with state pieces written since the last run,
--- plus the pairs of the trailing var adherence_schedule_window_hours whose schedule pieces
--- changed: each row keeps a fingerprint of its pieces (_wfm_schedule_fingerprint), so
--- schedule edits there are picked up and the interval "as of" moved through is recomputed,
--- while the rest of the window is left alone (a pair whose schedule was removed is
--- deleted by the post-hook).
+-- the pairs of the schedule rows added or removed since then within the trailing var
+-- adherence_schedule_window_hours (int_schedule_row_versions: an edited row counts as its
+-- old and its new version), and the scheduled pairs from the newest interval written on
+-- ("as of" was inside it and has moved); a pair whose schedule was removed is deleted by
+-- the post-hook. The rest of the window is left alone.
 -- A schedule edited further back needs `dbt build --full-refresh -s wfm_adherence`.
 {%- set interval_ms = var('interval_minutes', 15) * 60000 %}
-{%- set window_ms = var('adherence_schedule_window_hours', 48) * 3600000 %}
+{%- if connect_wfm.wfm_is_incremental() %}
+    {#- a table written before int_schedule_row_versions: every change counts as new (once) #}
+    {%- if connect_wfm.column_or_null(this, '_wfm_schedule_changed_through', dbt.type_timestamp()) == '_wfm_schedule_changed_through' %}
+        {%- set schedule_changed_through = connect_wfm.watermark(this, '_wfm_schedule_changed_through') %}
+    {%- else %}
+        {%- set schedule_changed_through = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
+    {%- endif %}
+{%- endif %}
 
 with as_of as (
     {{ connect_wfm.as_of_ms_query() }}
@@ -43,7 +51,7 @@ schedule as (
 
 {% if connect_wfm.wfm_is_incremental() %}
 window_start as (
-    select {{ connect_wfm.int_div('as_of_ms - ' ~ window_ms, interval_ms) }} as interval_idx from as_of
+    {{ connect_wfm.schedule_window_start_query() }}
 ),
 
 written_pairs as (
@@ -53,18 +61,62 @@ written_pairs as (
     where _wfm_written_at > {{ connect_wfm.watermark(this, '_wfm_split_written_through') }}
 ),
 
-recompute_from as (
-    -- the window, or earlier where late events wrote pieces
-    select case when min(w.interval_idx) < max(s.interval_idx) then min(w.interval_idx) else max(s.interval_idx) end
-        as interval_idx
-    from window_start as s
-    left join written_pairs as w on 1 = 1
+previous_as_of as (
+    -- "as of" when the newest interval written was last computed (every move of "as of"
+    -- recomputes the scheduled pairs from its previous interval on)
+    select
+        {{ connect_wfm.inline_scalar(
+               "select max(" ~ connect_wfm.column_or_null(this, '_wfm_as_of_ms', 'bigint') ~ ") from " ~ this
+               ~ " where interval_start_at = (select max(interval_start_at) from " ~ this ~ ")", 'bigint') }}
+            as as_of_ms
+),
+
+as_of_moved_from as (
+    select coalesce({{ connect_wfm.int_div('p.as_of_ms', interval_ms) }}, 0) as interval_idx
+    from previous_as_of as p
+    cross join as_of
+    where p.as_of_ms is null or as_of.as_of_ms > p.as_of_ms
+),
+
+rows_to_recompute as (
+    -- schedule rows added or removed since the last run (int_schedule_row_versions) …
+    select instance_id, agent_id, start_ms, end_ms
+    from {{ ref('int_schedule_row_versions') }}
+    where _wfm_changed_at > {{ schedule_changed_through }}
+    union all
+    -- … and those "as of" moved through since
+    select s.instance_id, s.agent_id,
+           case when s.start_ms > f.interval_idx * {{ interval_ms }} then s.start_ms else f.interval_idx * {{ interval_ms }} end,
+           s.end_ms
+    from schedule as s
+    cross join as_of_moved_from as f
+    where s.end_ms > f.interval_idx * {{ interval_ms }}
+      and s.start_ms < (select as_of_ms from as_of)
+),
+
+touched as (
+    select instance_id, agent_id, interval_idx from written_pairs
+    union
+    select r.instance_id, r.agent_id, c.interval_idx
+    from rows_to_recompute as r
+    inner join {{ ref('int_interval_calendar') }} as c
+        on c.interval_idx between {{ connect_wfm.int_div('r.start_ms', interval_ms) }}
+                              and {{ connect_wfm.int_div('r.end_ms - 1', interval_ms) }}
+    where c.interval_idx >= (select interval_idx from window_start)
+      and c.interval_start_ms < (select as_of_ms from as_of)
 ),
 
 recomputed_schedule as (
+    -- the schedule rows of the touched pairs (cut by time first: most agents have a
+    -- touched pair, and joined by agent alone every row of their history was compared)
     select s.*
     from schedule as s
-    where s.end_ms > (select interval_idx from recompute_from) * {{ interval_ms }}
+    where s.end_ms > (select min(interval_idx) from touched) * {{ interval_ms }}
+      and exists (
+        select 1 from touched as t
+        where t.instance_id = s.instance_id and t.agent_id = s.agent_id
+          and t.interval_idx between {{ connect_wfm.int_div('s.start_ms', interval_ms) }}
+                                 and {{ connect_wfm.int_div('s.end_ms - 1', interval_ms) }})
 ),
 {% endif %}
 
@@ -93,60 +145,7 @@ all_schedule_pieces as (
     cross join as_of
     where c.interval_start_ms < as_of.as_of_ms
       and s.start_ms < as_of.as_of_ms
-    {% if connect_wfm.wfm_is_incremental() %}
-      and c.interval_idx >= (select interval_idx from recompute_from)
-    {% endif %}
 ),
-
--- per pair, its schedule pieces as one string: a pair whose fingerprint is unchanged (and
--- whose actual state is unchanged) needs no recomputing
-schedule_fingerprints as (
-    select
-        instance_id,
-        agent_id,
-        interval_idx,
-        {{ dbt.hash(dbt.listagg(
-            dbt.concat(['activity', "'@'", 'cast(piece_start_ms as ' ~ dbt.type_string() ~ ')',
-                        "'-'", 'cast(piece_end_ms as ' ~ dbt.type_string() ~ ')']),
-            "','", 'order by piece_start_ms, activity')) }} as schedule_fingerprint
-    from all_schedule_pieces
-    group by instance_id, agent_id, interval_idx
-),
-
-{% if connect_wfm.wfm_is_incremental() %}
-window_written as (
-    select
-        instance_id,
-        agent_id,
-        {{ connect_wfm.int_div(connect_wfm.epoch_ms('interval_start_at'), interval_ms) }} as interval_idx,
-        {{ connect_wfm.column_or_null(this, '_wfm_schedule_fingerprint', dbt.type_string()) }} as schedule_fingerprint
-    from {{ this }}
-    where interval_start_at >= (
-        select {{ connect_wfm.from_epoch_ms('interval_idx * ' ~ interval_ms) }} from window_start)
-),
-
-touched as (
-    select instance_id, agent_id, interval_idx from written_pairs
-    union
-    -- pairs of the window whose schedule pieces changed (a new "as of" inside a scheduled
-    -- interval changes its pieces) …
-    select f.instance_id, f.agent_id, f.interval_idx
-    from schedule_fingerprints as f
-    where f.interval_idx >= (select interval_idx from window_start)
-      and not exists (
-          select 1 from window_written as w
-          where w.instance_id = f.instance_id and w.agent_id = f.agent_id
-            and w.interval_idx = f.interval_idx and w.schedule_fingerprint = f.schedule_fingerprint)
-    union
-    -- … or are gone
-    select w.instance_id, w.agent_id, w.interval_idx
-    from window_written as w
-    where not exists (
-        select 1 from schedule_fingerprints as f
-        where f.instance_id = w.instance_id and f.agent_id = w.agent_id
-          and f.interval_idx = w.interval_idx and f.schedule_fingerprint = w.schedule_fingerprint)
-),
-{% endif %}
 
 schedule_pieces as (
     select p.*
@@ -208,7 +207,10 @@ figures as (
     where exists (
         select 1 from {{ this }} as w
         where w.instance_id = t.instance_id and w.agent_id = t.agent_id
-          and w.interval_start_at = {{ connect_wfm.from_epoch_ms('t.interval_idx * ' ~ interval_ms) }})
+          and w.interval_start_at = {{ connect_wfm.from_epoch_ms('t.interval_idx * ' ~ interval_ms) }}
+          -- the touched range only (Postgres otherwise hashed the whole table)
+          and w.interval_start_at >= (
+              select {{ connect_wfm.from_epoch_ms('min(interval_idx) * ' ~ interval_ms) }} from touched))
     {% endif %}
 ),
 
@@ -245,10 +247,9 @@ select
     cast(coalesce(zones.time_zone, {{ connect_wfm.default_site_time_zone() }}) as {{ dbt.type_string() }}) as site_time_zone,
     {{ connect_wfm.utc_to_local(connect_wfm.from_epoch_ms('per_pair.interval_idx * ' ~ interval_ms),
                                 "coalesce(zones.time_zone, " ~ connect_wfm.default_site_time_zone() ~ ")") }} as interval_start_local,
-    f.schedule_fingerprint as _wfm_schedule_fingerprint,
+    (select max(_wfm_changed_at) from {{ ref('int_schedule_row_versions') }}) as _wfm_schedule_changed_through,
+    (select as_of_ms from as_of) as _wfm_as_of_ms,
     (select max(_wfm_written_at) from {{ ref('int_agent_state_periods_split') }}) as _wfm_split_written_through,
     cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as _wfm_invocation_id
 from per_pair
-left join schedule_fingerprints as f
-    on f.instance_id = per_pair.instance_id and f.agent_id = per_pair.agent_id and f.interval_idx = per_pair.interval_idx
 left join zones on zones.instance_id = per_pair.instance_id
