@@ -32,14 +32,6 @@
 -- the post-hook. The rest of the window is left alone.
 -- A schedule edited further back needs `dbt build --full-refresh -s wfm_adherence`.
 {%- set interval_ms = var('interval_minutes', 15) * 60000 %}
-{%- if connect_wfm.wfm_is_incremental() %}
-    {#- a table written before int_schedule_row_versions: every change counts as new (once) #}
-    {%- if connect_wfm.column_or_null(this, '_wfm_schedule_changed_through', dbt.type_timestamp()) == '_wfm_schedule_changed_through' %}
-        {%- set schedule_changed_through = connect_wfm.watermark(this, '_wfm_schedule_changed_through') %}
-    {%- else %}
-        {%- set schedule_changed_through = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
-    {%- endif %}
-{%- endif %}
 
 with as_of as (
     {{ connect_wfm.as_of_ms_query() }}
@@ -82,7 +74,9 @@ rows_to_recompute as (
     -- schedule rows added or removed since the last run (int_schedule_row_versions) …
     select instance_id, agent_id, start_ms, end_ms
     from {{ ref('int_schedule_row_versions') }}
-    where _wfm_changed_at > {{ schedule_changed_through }}
+    -- (a table written before int_schedule_row_versions: every change counts as new, once)
+    where _wfm_changed_at > {{ connect_wfm.watermark(
+        this, connect_wfm.column_or_null(this, '_wfm_schedule_changed_through', dbt.type_timestamp())) }}
     union all
     -- … and those "as of" moved through since
     select s.instance_id, s.agent_id,

@@ -14,7 +14,7 @@
         ]),
         post_hook=[
             "{{ connect_wfm.delete_superseded_periods(this) }}",
-            "{{ connect_wfm.pg_partial_index('wfm_agent_state_transaction__status_type_unknown', ['instance_id', 'agent_id'], \"source_status_type is null and activity = 'STATUS'\") }}",
+            "{{ connect_wfm.pg_named_index('wfm_agent_state_transaction__status_type_unknown', ['instance_id', 'agent_id'], where=\"source_status_type is null and activity = 'STATUS'\") }}",
         ],
     )
 }}
