@@ -1,35 +1,35 @@
 """Catch-up: a backlog of agent events through `meltano run` into PostgreSQL, end to end.
 
-    .venv/bin/python benchmarks/catchup.py                     # 5,000 agents, 2 hours of backlog, 8 shards
+    .venv/bin/python benchmarks/catchup.py                     # 5,000 agents, a day's backlog, 8 shards
     .venv/bin/python benchmarks/catchup.py --agents 500 --hours 1 --write-docs
 
-The simulated centre (`connect-sim serve`, real time after its history) puts the last
-`--hours` of its agents' events into a local Kinesis (moto, inside the simulator's process)
-before it opens; the benchmark reads the stream back with boto3 (the events that must be loaded).
-Then this project's `meltano run tap-connect-kinesis target-postgres` (meltano.yml as shipped:
-BATCH messages; stop_when_caught_up) reads the stream into a database of its own, once for
-each design (DESIGNS, side by side on the same backlog: as shipped, the loader COPYing into its
-temporary table, the tap leaving the snapshots out of the rows and declaring `contacts` a JSON
-array, stored as one jsonb value; as before, `contacts` declared an array of objects, stored as
-jsonb[]; and as on 2026-12-03, both snapshots kept whole too). Measured, for each run:
+The simulator writes the last `--hours` of a centre's agent events (`connect-sim generate`: a new
+world that starts `--hours` ago, the documents it puts into Kinesis), and kinesis_replay.py
+records them as the stream's shards would hold them and serves them to the tap over Kinesis'
+protocol, from a process of its own (on AWS, Kinesis' work is not on the pipeline's machine;
+moto, which the benchmark used until 2026-12-04, cost more per event than the pipeline and
+cannot hold a day of 5,000 agents). Then this project's `meltano run tap-connect-kinesis
+target-postgres` (meltano.yml as shipped: BATCH messages; stop_when_caught_up) reads the stream
+into a database of its own, once for each design (DESIGNS, side by side on the same backlog:
+`--designs`), into raw.agent_events as a deployment has it when a backlog comes in (created by
+the loader, with dbt's index on collected_at). Measured, for each run:
   wall       from the `meltano run` command's start to its end (Meltano's and the plugins'
              start-up, reading, decoding, batch files, loading, the final state included)
   events/s   distinct agent events in raw.agent_events ÷ wall
   CPU        user + sys of the run (meltano, the tap, the target), of PostgreSQL (the whole
-             server: other databases' queries are sampled and reported) and of the simulator
-             (moto answering GetRecords), in seconds and % of one core; the pipeline's CPU
-             per event is the run's and PostgreSQL's (what a user's machines pay; Kinesis is
-             AWS's)
-Then the guarantees: a second run from the first's state reads only what arrived since (no
-event loaded twice: count = count distinct), after which every event id read back is in
-raw.agent_events (nothing lost).
+             server: other databases' queries are sampled and reported) and of the Kinesis side
+             (the replay server); the pipeline's CPU per event is the run's and PostgreSQL's
+             (what a user's machines pay)
+Then the guarantees: a second run from the first's state reads nothing (the backlog is all there
+is), no event was read twice (raw rows = distinct events: the appended design keeps a re-read
+event as a row of its own, which stg_connect__agent_events drops), and every event id in the
+recording is in raw.agent_events (nothing lost).
 
-A day of 5,000 agents is about 1.7 million events of 5.7 kB (10 GB of records): moto keeps the
-stream in one Python process's memory, so the benchmark reads a shorter backlog and gives its
-rate. On AWS, Kinesis bounds a catch-up before the pipeline does: "each shard can read up to
-2 MiB per second" (GetRecords, Kinesis API reference; an enhanced fan-out consumer gets the same
-2 MiB/s per shard), so 8 shards give 16 MiB/s: about 2,900 events/s of 5.7 kB (the simulator's
-events) or 6,400 of 2.6 kB, whatever reads them; a faster catch-up needs more shards.
+On AWS, Kinesis bounds a catch-up before the pipeline does: "each shard can read up to 2 MiB
+per second" (GetRecords, Kinesis API reference; an enhanced fan-out consumer gets the same
+2 MiB/s per shard), so 8 shards give 16 MiB/s: about 2,900 events/s of the simulator's 5.7 kB
+events, whatever reads them; a faster catch-up needs more shards. The replay server does not
+enforce that limit: the benchmark measures what the pipeline can do.
 """
 
 from __future__ import annotations
@@ -42,11 +42,9 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
 from deployment import (
     MELTANO,
     ROOT,
@@ -57,33 +55,54 @@ from deployment import (
     replace_docs_section,
     unclean_note,
 )
-from wfm_pipeline.simulator_service import REGION, SimulatorService
+from kinesis_replay import Recording, ReplayServer
+from wfm_pipeline.simulator_service import STREAM, SimulatorEndpoints, SimulatorService
 
-from connect_sim.kinesis.readback import read_stream
+from tap_connect_kinesis.events import AGENT_EVENT_SCHEMA
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Catch-up: a backlog through `meltano run` into PostgreSQL"
 PLUGINS = ("tap-connect-kinesis", "target-postgres")
+KINESIS = "Kinesis side (kinesis_replay.py)"
 
 
 # The pipeline's designs, measured side by side on the same backlog: the shipped settings first,
 # then the ones they replaced (each a design's settings, as Meltano's environment variables).
 # INSERT instead of COPY (use_copy false), replaced on 2026-12-03: docs/benchmarks.md.
-# Until 2026-12-04 tap-connect-kinesis declared `contacts` an array of objects, which
-# target-postgres stores as jsonb[]; the catalog's schema (Meltano's `schema` extra) gives the
-# tap that declaration back.
-EARLIER_CONTACTS = json.dumps({"agent_events": {"contacts": {
-    "type": ["array", "null"], "items": {"type": "object", "properties": {}, "additionalProperties": True}}}})
-SHIPPED = "COPY, snapshots left out, contacts one jsonb (shipped)"
+# Until the evening of 2026-12-04 target-postgres upserted agent events by event_id (the stream map gives the
+# loader that key back). Until that morning tap-connect-kinesis declared `contacts` an array of
+# objects, which target-postgres stores as jsonb[]; the catalog's schema (Meltano's `schema`
+# extra) gives the tap that declaration back.
+UPSERT = json.dumps({"agent_events": {"__key_properties__": ["event_id"]}})
+EARLIER_CONTACTS = {"contacts": {
+    "type": ["array", "null"], "items": {"type": "object", "properties": {}, "additionalProperties": True}}}
+SHIPPED = "appended, snapshots left out, contacts one jsonb (shipped)"
 DESIGNS = {
     SHIPPED: {"TARGET_POSTGRES_USE_COPY": "true", "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "none"},
-    "COPY, snapshots left out, contacts jsonb[] (before)": {
+    "upserted by event_id, snapshots left out, contacts one jsonb (before)": {
         "TARGET_POSTGRES_USE_COPY": "true", "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "none",
-        "TAP_CONNECT_KINESIS__SCHEMA": EARLIER_CONTACTS},
-    "COPY, both snapshots kept, contacts jsonb[] (2026-12-03)": {
+        "TARGET_POSTGRES_STREAM_MAPS": UPSERT},
+    "upserted, snapshots left out, contacts jsonb[] (2026-12-04)": {
+        "TARGET_POSTGRES_USE_COPY": "true", "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "none",
+        "TARGET_POSTGRES_STREAM_MAPS": UPSERT,
+        "TAP_CONNECT_KINESIS__SCHEMA": json.dumps({"agent_events": EARLIER_CONTACTS})},
+    "upserted, both snapshots kept, contacts jsonb[] (2026-12-03)": {
         "TARGET_POSTGRES_USE_COPY": "true", "TAP_CONNECT_KINESIS_AGENT_SNAPSHOTS": "both",
-        "TAP_CONNECT_KINESIS__SCHEMA": EARLIER_CONTACTS},
+        "TARGET_POSTGRES_STREAM_MAPS": UPSERT,
+        "TAP_CONNECT_KINESIS__SCHEMA": json.dumps({"agent_events": EARLIER_CONTACTS})},
 }
+
+
+def prepare_raw_table(deployment: Deployment, env: dict[str, str], settings: dict[str, str]) -> None:
+    """raw.agent_events as a deployment has it when a backlog comes in: created by the loader
+    (the tap's SCHEMA message, the design's declaration of contacts), indexed by dbt's
+    on-run-start (create_raw_indexes: collected_at, which every load then maintains too)."""
+    schema = json.loads(json.dumps(AGENT_EVENT_SCHEMA))
+    schema["properties"].update(json.loads(settings.get("TAP_CONNECT_KINESIS__SCHEMA", "{}")).get("agent_events", {}))
+    message = {"type": "SCHEMA", "stream": "agent_events", "schema": schema, "key_properties": ["event_id"]}
+    subprocess.run([MELTANO, "--environment", "dev", "invoke", "target-postgres"], input=json.dumps(message) + "\n",
+                   text=True, cwd=ROOT, env=env, check=True, capture_output=True)
+    deployment.meltano(env, "invoke", "dbt-postgres", "run-operation", "create_raw_indexes")
 
 
 @dataclass(frozen=True)
@@ -138,16 +157,18 @@ def timed_run(deployment: Deployment, env: dict[str, str], meters: dict[str, Tre
     return wall, cpu
 
 
-def catch_up(design: str, settings: dict[str, str], service: SimulatorService, endpoints, backlog: Backlog,
+def catch_up(design: str, settings: dict[str, str], kinesis_pid: int | None, endpoints, backlog: Backlog,
              tmp: Path) -> Result:
-    """One design's catch-up of the whole backlog into a database of its own, then its guarantees."""
+    """One design's catch-up of the whole backlog from the Kinesis at endpoints.kinesis_url (served
+    by process `kinesis_pid`) into a database of its own, then its guarantees."""
     agents = backlog.agents
     result = Result(agents, backlog.shards, backlog.hours, design, in_stream=len(backlog.event_ids))
     work = tmp / f"design-{list(DESIGNS).index(design)}"
     work.mkdir()
     with Deployment(f"catchup_{agents}", work) as deployment:
         env = deployment.env(endpoints, TAP_CONNECT_KINESIS_STOP_WHEN_CAUGHT_UP="true", **settings)
-        meters = {"PostgreSQL": TreeCpu(deployment.postmaster_pid()), "simulator (moto)": TreeCpu(service.pid)}
+        prepare_raw_table(deployment, env, settings)
+        meters = {"PostgreSQL": TreeCpu(deployment.postmaster_pid()), KINESIS: TreeCpu(kinesis_pid)}
         others = OtherDatabases(deployment.connect)
         others.start()
         load_before = os.getloadavg()[0]
@@ -173,50 +194,64 @@ def catch_up(design: str, settings: dict[str, str], service: SimulatorService, e
     return result
 
 
+def shards_for(agents: int) -> int:
+    return 8 if agents >= 2000 else 2
+
+
 def backlog_service(agents: int, hours: float, work: Path, live: bool = True) -> tuple[int, SimulatorService]:
     """The simulated centre with `hours` of its agents' events in Kinesis when it opens; its shards.
     Not `live`: its clock all but stopped once it opens (a simulated second in 11 days), so that
     the stream holds the backlog only and every read of it gives the same events."""
-    shards = 8 if agents >= 2000 else 2
+    shards = shards_for(agents)
     log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
     return shards, SimulatorService(work / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
                                     backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600,
                                     speed=1.0 if live else 1e-6)
 
 
+def record_backlog(agents: int, hours: float, work: Path) -> Recording:
+    """The last `hours` of a simulated centre's agent events, as its stream would hold them now."""
+    start = (datetime.now(UTC) - timedelta(hours=hours)).replace(second=0, microsecond=0)
+    log(f"[{agents} agents] the simulator writes {hours:g} h of agent events (connect-sim generate, from {start:%H:%M} UTC)")
+    subprocess.run([str(ROOT / ".venv" / "bin" / "connect-sim"), "generate", "--agents", str(agents), "--seed", "5",
+                    "--start", f"{start:%Y-%m-%dT%H:%M:%SZ}", "--hours", f"{hours:g}", "--out", str(work / "world")],
+                   check=True, stdout=subprocess.DEVNULL)
+    events = work / "world" / "agent_events.jsonl"
+    log(f"[{agents} agents] recording them into {shards_for(agents)} shards")
+    recording = Recording.from_jsonl(events, work / "recording", shards_for(agents), STREAM)
+    events.unlink()
+    log(f"[{agents} agents] {recording.records:,} records, {len(recording.event_ids):,} distinct events")
+    return recording
+
+
 def measure(agents: int, hours: float) -> list[Result]:
-    """Every design's catch-up of the same backlog, in turn."""
+    """Every design's catch-up of the same recorded backlog, in turn."""
     with tempfile.TemporaryDirectory(prefix="wfm-catchup-") as tmp:
-        shards, service = backlog_service(agents, hours, Path(tmp))
-        with service as endpoints:
-            # Read back before the catch-ups: every event in it must be loaded after a design's
-            # second run (the live simulator keeps putting events, which that run reads too).
-            # moto answers 500 now and then while the simulator puts the backlog: retried
-            client = boto3.client("kinesis", endpoint_url=endpoints.kinesis_url, region_name=REGION,
-                                  aws_access_key_id="x", aws_secret_access_key="y",
-                                  config=Config(retries={"mode": "standard", "max_attempts": 10}))
-            event_ids = frozenset(json.loads(record.data)["EventId"]
-                                  for record in read_stream(client, endpoints.stream_name))
-            backlog = Backlog(agents, shards, hours, event_ids)
-            return [catch_up(design, settings, service, endpoints, backlog, Path(tmp))
+        recording = record_backlog(agents, hours, Path(tmp))
+        backlog = Backlog(agents, len(recording.shards), hours, frozenset(recording.event_ids))
+        recording.event_ids.clear()  # the server's process need not hold them
+        with ReplayServer(recording) as replay:
+            endpoints = SimulatorEndpoints(connect_url="", kinesis_url=replay.endpoint_url, stream_name=STREAM,
+                                           start="", seed=5, agents=agents, time_zone="UTC", backlog_hours=hours)
+            return [catch_up(design, settings, replay.pid, endpoints, backlog, Path(tmp))
                     for design, settings in DESIGNS.items()]
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| agents (shards) | backlog | design | contacts column | events loaded | wall | events/s "
-             "| CPU: meltano run (tap, target) | PostgreSQL | pipeline CPU per event (run + PostgreSQL) "
-             "| simulator (moto) | second run | loaded twice | lost | load average |",
+    lines = ["| agents (shards) | backlog | design | contacts column | events loaded | wall "
+             "| events/s | CPU: meltano run (tap, target) | PostgreSQL | pipeline CPU per event (run + PostgreSQL) "
+             "| Kinesis side (recording) | second run | read twice | lost | load average |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         c = r.cpu_s
-        run, pg = c["meltano run (tap, target)"], c["PostgreSQL"]
+        run, pg, kinesis = c["meltano run (tap, target)"], c["PostgreSQL"], c[KINESIS]
         lines.append(
-            f"| {r.agents:,} ({r.shards}) | {r.hours:g} h | {r.design} | {r.contacts_type} | {r.events:,} | "
-            f"{r.wall_s:.1f} s | "
-            f"{r.rate:,.0f} | {run:.0f} s ({100 * run / r.wall_s:.0f} %), {1e6 * run / r.events:.0f} µs/event | "
+            f"| {r.agents:,} ({r.shards}) | {r.hours:g} h | {r.design} | {r.contacts_type} | "
+            f"{r.events:,} | {r.wall_s:.1f} s | "
+            f"**{r.rate:,.0f}** | {run:.0f} s ({100 * run / r.wall_s:.0f} %), {1e6 * run / r.events:.0f} µs/event | "
             f"{pg:.0f} s ({100 * pg / r.wall_s:.0f} %), {1e6 * pg / r.events:.0f} µs/event | "
             f"**{1e6 * (run + pg) / r.events:.0f} µs/event** | "
-            f"{c['simulator (moto)']:.0f} s ({100 * c['simulator (moto)'] / r.wall_s:.0f} %) | "
+            f"{kinesis:.0f} s ({100 * kinesis / r.wall_s:.0f} %), {1e6 * kinesis / r.events:.0f} µs/event | "
             f"{r.second_run_events:,} new | {r.duplicates} | {r.lost} of {r.in_stream:,} | {r.load} |")
     lines += unclean_note({f"{r.agents:,}-agent {r.design} run": r.others_busy for r in results})
     return "\n".join(lines)
@@ -226,9 +261,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--agents", type=int, nargs="+", default=[5000])
     parser.add_argument("--hours", type=float, default=2.0, help="hours of agent events in the backlog")
+    parser.add_argument("--designs", nargs="+", choices=range(len(DESIGNS)), type=int, default=[0, 1],
+                        help="which designs, by number: " + "; ".join(f"{n}: {d}" for n, d in enumerate(DESIGNS)))
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     subprocess.run([MELTANO, "install", *PLUGINS], cwd=ROOT, check=True, capture_output=True)
+    for number, design in enumerate(list(DESIGNS)):
+        if number not in args.designs:
+            del DESIGNS[design]
     results = [result for agents in args.agents for result in measure(agents, args.hours)]
     text = table(results)
     print(text)
@@ -237,9 +277,11 @@ def main() -> None:
                    f"--hours {args.hours:g} --write-docs")
         replace_docs_section(DOCS, SECTION, (
             f"{SECTION}\n\n```bash\n{command}\n```\n\nMeasured {datetime.now():%Y-%m-%d} on {platform.machine()}, "
-            f"{os.cpu_count()} cores, everything on this one machine (the simulator's moto answering GetRecords "
-            f"competes with the tap, the target and PostgreSQL for the same 2 cores). What each figure includes: "
-            f"the benchmark's docstring.\n\n{text}\n"))
+            f"{os.cpu_count()} cores: {' and '.join(f'{args.hours:g} h of {agents:,} agents' for agents in args.agents)}' "
+            f"events (the simulator's), served by kinesis_replay.py from a recording on disk in a process of its own "
+            f"(its CPU in the table; on AWS it is Kinesis' work), read by `meltano run tap-connect-kinesis "
+            f"target-postgres` into raw.agent_events as a deployment has it (dbt's index on collected_at included); "
+            f"PostgreSQL on the same cores. What each figure includes: the benchmark's docstring.\n\n{text}\n"))
         log(f"wrote {DOCS}")
 
 

@@ -29,11 +29,14 @@ measured on its own). Then the faults stop, every good event in the stream is wa
   put        good events in the stream when the faults stopped (the simulator's), and poison
   loaded     of those good events, how many are in raw.agent_events
   lost       good events put but not loaded after the catch-up
-  duplicated rows of raw.agent_events beyond one per event_id, plus poison rows loaded
+  duplicated poison rows loaded (raw.agent_events appends a re-read event again, counted under
+             re-read below; stg_connect__agent_events keeps one row per event:
+             tests/e2e/test_collector_restarts.py)
   dead-lettered  poison records in the dead-letter file at the shard and sequence number
              put_record answered; good records dead-lettered (must be none)
   re-read    loads of an event already loaded (a restart resumes from the last saved state):
-             counted by a trigger on raw.agent_events (an UPDATE whose collected_at changes),
+             counted by a trigger on raw.agent_events (an INSERT of an event_id already loaded;
+             with the upsert before 2026-12-04, an UPDATE whose collected_at changes),
              and poison dead-lettered more than once
   longest stall  sampled every second: the longest stretch during which good events were in
              Kinesis (by their arrival times, which a reader of the benchmark's own collects)
@@ -351,14 +354,15 @@ TRIGGER_SQL = """
 create schema if not exists soak;
 create table if not exists soak.loads (event_id text, op text, collected_at double precision,
                                        at timestamptz default clock_timestamp());
+create index if not exists loads_event_id on soak.loads (event_id);
 create or replace function soak.log_load() returns trigger language plpgsql as $$
 begin
-    -- target-postgres upserts: INSERT of new keys, then UPDATE of every key of the batch; an
-    -- UPDATE that changes collected_at is an event read again
-    if tg_op = 'INSERT' then
+    -- target-postgres appends agent events: an INSERT of an event_id already loaded is an event
+    -- read again (when it upserted, before 2026-12-04: an UPDATE that changes collected_at)
+    if tg_op = 'INSERT' and not exists (select 1 from soak.loads where event_id = new.event_id) then
         insert into soak.loads (event_id, op, collected_at)
             values (new.event_id, 'insert', extract(epoch from new.collected_at));
-    elsif old.collected_at is distinct from new.collected_at then
+    elsif tg_op = 'INSERT' or old.collected_at is distinct from new.collected_at then
         insert into soak.loads (event_id, op, collected_at)
             values (new.event_id, 'reread', extract(epoch from new.collected_at));
     end if;
@@ -506,7 +510,7 @@ def run(args: argparse.Namespace, work: Path) -> Result:
         while time.time() < deadline:
             collector.keep_running()
             with contextlib.suppress(psycopg.Error):
-                loaded = pipeline.query("select count(*) from raw.agent_events where event_id = any(%s)",
+                loaded = pipeline.query("select count(distinct event_id) from raw.agent_events where event_id = any(%s)",
                                         (expected_ids,))[0][0]
                 if loaded == len(expected_ids):
                     caught_up_at = time.time()
@@ -601,14 +605,8 @@ def measure(result: Result, pipeline: Pipeline, work: Path, expected: dict[str, 
     result.lost = len(lost)
     if lost:
         result.notes.append(f"lost (first 5): {', '.join(lost[:5])}")
-    total, distinct = q("select count(*), count(distinct event_id) from raw.agent_events")[0]
     result.poison_loaded = len(putter.ids & loaded_ids)
-    result.duplicated = total - distinct + result.poison_loaded
-    key = q("select count(*) from pg_index i join pg_class c on c.oid = i.indrelid "
-            "join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'raw' and c.relname = 'agent_events' "
-            "and i.indisprimary")[0][0]
-    if not key:
-        result.notes.append("raw.agent_events has no primary key")
+    result.duplicated = result.poison_loaded
 
     # every good event of the stream now (the watcher's view checked against a full read)
     in_stream = event_ids_in_kinesis(pipeline)

@@ -49,7 +49,9 @@ def counts(settings: PipelineSettings) -> Counts:
     with connect(settings) as query:
         events = newest_event = None
         if table_exists(query, RAW_SCHEMA, "agent_events"):
-            row = query(f"select count(*) as n, max(event_timestamp) as t from {RAW_SCHEMA}.agent_events")[0]
+            # distinct: agent events are appended, a re-delivered one is a row of its own
+            row = query(f"select count(distinct event_id) as n, max(event_timestamp) as t "
+                        f"from {RAW_SCHEMA}.agent_events")[0]
             events, newest_event = row["n"], row["t"]
         intervals = newest_interval = periods = None
         if table_exists(query, WFM_SCHEMA, "wfm_interval_volume"):
@@ -200,7 +202,8 @@ def _event_progress(settings: PipelineSettings, before: Counts, live_seconds: in
             parts = []
             if query is not None:
                 try:
-                    row = query(f"""select count(*) as n, count(case when collected_at >= %s then 1 end) as read
+                    row = query(f"""select count(distinct event_id) as n,
+                                           count(case when collected_at >= %s then 1 end) as read
                                     from {RAW_SCHEMA}.agent_events""", (started,))[0]
                     parts.append(f"{row['read']} events loaded this run, {row['n'] - before.events} new")
                 except WarehouseError:  # the loader has not created the table yet

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,9 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import boto3
 import pytest
 from wfm_pipeline.simulator_service import SimulatorService
 
+from connect_sim.kinesis.readback import read_stream
 from connect_sim.world import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +55,23 @@ class Pipeline:
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self.database.connect() as connection:
             return connection.execute(sql, params).fetchall()
+
+    def event_ids_in_kinesis(self) -> set[str]:
+        """Every EventId the simulator's stream holds now."""
+        e = self.endpoints
+        client = boto3.client("kinesis", endpoint_url=e.kinesis_url, region_name="us-west-2",
+                              aws_access_key_id="x", aws_secret_access_key="y")
+        return {json.loads(r.data)["EventId"] for r in read_stream(client, e.stream_name)}
+
+    def assert_each_event_loaded_and_staged_once(self, event_ids: set[str]) -> None:
+        """Nothing lost, nothing twice: raw.agent_events holds every event (a re-delivered one
+        more than once: it is appended), the staging model each once."""
+        loaded = {row[0] for row in self.query("select event_id from raw.agent_events")}
+        assert event_ids <= loaded, f"{len(event_ids - loaded)} events lost"
+        self.meltano("invoke", "dbt-postgres", "run", "--select", "stg_connect__agent_events")
+        staged, distinct = self.query(
+            "select count(*), count(distinct event_id) from wfm_staging.stg_connect__agent_events")[0]
+        assert staged == distinct == len(loaded), (staged, distinct, len(loaded))
 
     def truth_world(self) -> World:
         """The simulator's world, rebuilt in this process to compute the ground truth."""

@@ -9,11 +9,9 @@ import signal
 import time
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 
 from connect_sim import truth
-from connect_sim.kinesis.readback import read_stream
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-c")]
 # The default seed connect_status_wfm_state_map: Available → AVAILABLE; Offline while logged
@@ -21,15 +19,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-c")]
 # (CONTACT_*) → UNAVAILABLE.
 WFM_STATE = {"ON_CONTACT": "ON_CONTACT", "AFTER_CONTACT_WORK": "AFTER_CONTACT_WORK", "CONTACT_MISSED": "UNAVAILABLE",
              "CONTACT_REJECTED": "UNAVAILABLE", "CONTACT_ERROR": "UNAVAILABLE"}
-
-
-def _event_ids_in_kinesis(pipeline) -> set[str]:
-    import json
-
-    e = pipeline.endpoints
-    client = boto3.client("kinesis", endpoint_url=e.kinesis_url, region_name="us-west-2",
-                          aws_access_key_id="x", aws_secret_access_key="y")
-    return {json.loads(r.data)["EventId"] for r in read_stream(client, e.stream_name)}
 
 
 def _wait_for_rows(pipeline, deadline_s: float) -> int:
@@ -58,14 +47,11 @@ def test_collector_killed_mid_run_loses_nothing_and_marts_match_the_truth(pipeli
         collector.wait()
 
     time.sleep(2)
-    in_kinesis = _event_ids_in_kinesis(pipeline)
+    in_kinesis = pipeline.event_ids_in_kinesis()
     # Meltano still sees the killed run as running: --force takes its state ID over.
     pipeline.meltano("run", "tap-connect-kinesis", "target-postgres", "--force")
 
-    loaded = {row[0] for row in pipeline.query("select event_id from raw.agent_events")}
-    assert in_kinesis <= loaded, f"{len(in_kinesis - loaded)} events lost"
-    total, distinct = pipeline.query("select count(*), count(distinct event_id) from raw.agent_events")[0]
-    assert total == distinct, "re-read events are upserted, not duplicated"
+    pipeline.assert_each_event_loaded_and_staged_once(in_kinesis)
     typed = pipeline.query("select count(agent_status_type) from raw.agent_events")[0][0]
     assert typed == 0, "documented events carry no AgentStatus.Type"
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import os
 import signal
 import subprocess
@@ -23,13 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import psutil
 import psycopg
 import pytest
 from psycopg import sql
-
-from connect_sim.kinesis.readback import read_stream
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("meltano-b")]
 
@@ -138,13 +134,6 @@ def postgres_away(database, seconds: float):
             admin.execute(sql.SQL("alter database {} allow_connections true").format(name))
 
 
-def event_ids_in_kinesis(pipeline) -> set[str]:
-    e = pipeline.endpoints
-    client = boto3.client("kinesis", endpoint_url=e.kinesis_url, region_name="us-west-2",
-                          aws_access_key_id="x", aws_secret_access_key="y")
-    return {json.loads(r.data)["EventId"] for r in read_stream(client, e.stream_name)}
-
-
 def runs(pipeline) -> list[tuple]:
     return pipeline.query("select job_name, state, started_at, last_heartbeat_at, ended_at from runs "
                           "where state <> 'STATE_EDIT' order by started_at")
@@ -195,13 +184,10 @@ def test_the_collector_is_loading_again_within_seconds_after_its_loader_fails(pi
 
     # Nothing lost, nothing twice: every event in the stream now is loaded once after a last
     # bounded run, which starts without waiting for anything.
-    in_kinesis = event_ids_in_kinesis(pipeline)
+    in_kinesis = pipeline.event_ids_in_kinesis()
     last = subprocess.run([sys.executable, str(GRACEFUL), MELTANO, "--environment", "dev", "run", "wfm-adherence"],
                           cwd=ROOT, env={**os.environ, **pipeline.env}, capture_output=True, text=True, timeout=300)
     assert last.returncode == 0, last.stderr[-4000:]
     assert "running elsewhere" not in last.stderr and "already running" not in last.stderr
-    loaded = {row[0] for row in pipeline.query("select event_id from raw.agent_events")}
-    assert in_kinesis <= loaded, f"{len(in_kinesis - loaded)} events lost"
-    total, distinct = pipeline.query("select count(*), count(distinct event_id) from raw.agent_events")[0]
-    assert total == distinct, "re-read events are upserted, not duplicated"
+    pipeline.assert_each_event_loaded_and_staged_once(in_kinesis)
     assert_never_two_at_once(runs(pipeline))

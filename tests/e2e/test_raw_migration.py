@@ -1,7 +1,11 @@
-"""Upgrading over raw tables an earlier version loaded: `raw.agent_events.contacts` was jsonb[]
-(tap-connect-kinesis declared an array of objects before 2026-12-04), the tap now declares a
-JSON array that target-postgres stores as one jsonb value, and the loader cannot COPY that
-into the old column. `wfm-adherence` reshapes the table first (dbt-postgres:migrate-raw)."""
+"""Upgrading over raw tables an earlier version loaded. `wfm-adherence` reshapes them first
+(dbt-postgres:migrate-raw):
+- `raw.agent_events.contacts` was jsonb[] (tap-connect-kinesis declared an array of objects
+  before 2026-12-04); the tap now declares a JSON array that target-postgres stores as one jsonb
+  value, and the loader cannot COPY that into the old column;
+- `raw.agent_events` had a primary key on event_id (target-postgres upserted by it before
+  2026-12-04); agent events are now appended, one row per delivery, and a re-delivered event
+  would break that key and stop the load."""
 
 from __future__ import annotations
 
@@ -24,6 +28,9 @@ MELTANO = str(Path(sys.executable).with_name("meltano"))
 CONTACTS = [{"ContactId": "c-1", "Channel": "VOICE", "State": "CONNECTED",
              "StateStartTimestamp": "2026-12-04T09:00:05.000Z", "Queue": {"ARN": "arn:q", "Name": "Sales"}}]
 EARLIER_SCHEMA = copy.deepcopy(AGENT_EVENT_SCHEMA)
+# target-postgres before 2026-12-04: agent events upserted by event_id (meltano.yml's stream_maps
+# now leave the key out, so that they are appended)
+UPSERTED = {"TARGET_POSTGRES_STREAM_MAPS": json.dumps({"agent_events": {"__key_properties__": ["event_id"]}})}
 EARLIER_SCHEMA["properties"]["contacts"] = {
     "type": ["array", "null"], "items": {"type": "object", "properties": {}, "additionalProperties": True}}
 
@@ -51,8 +58,8 @@ def meltano(installed_plugins, postgres_database, tmp_path, meltano_sys_dir):
            "DBT_LOG_PATH": str(tmp_path / "dbt-logs"), "MELTANO_SYS_DIR_ROOT": str(meltano_sys_dir),
            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
-    def run(*args: str, stdin: str | None = None) -> str:
-        result = subprocess.run([MELTANO, "--environment", "dev", *args], cwd=ROOT, env=env, input=stdin,
+    def run(*args: str, stdin: str | None = None, **settings: str) -> str:
+        result = subprocess.run([MELTANO, "--environment", "dev", *args], cwd=ROOT, env={**env, **settings}, input=stdin,
                                 capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         return result.stdout + result.stderr
@@ -69,21 +76,42 @@ def _contacts(postgres_database) -> tuple[str, dict]:
     return column_type, dict(rows)
 
 
-def test_the_tap_s_contacts_load_as_one_jsonb_value(meltano, postgres_database):
+def _primary_key(postgres_database) -> list[str]:
+    with postgres_database.connect() as connection:
+        return [row[0] for row in connection.execute(
+            "select conname from pg_constraint where conrelid = 'raw.agent_events'::regclass and contype = 'p'")]
+
+
+def _deliveries(postgres_database) -> dict[str, int]:
+    with postgres_database.connect() as connection:
+        return dict(connection.execute("select event_id, count(*) from raw.agent_events group by event_id"))
+
+
+def test_the_tap_s_events_are_appended_with_contacts_as_one_jsonb_value(meltano, postgres_database):
     meltano("invoke", "target-postgres", stdin=_messages(AGENT_EVENT_SCHEMA, [_record("e-1", CONTACTS)]))
     assert _contacts(postgres_database) == ("jsonb", {"e-1": CONTACTS})
+    # Kinesis delivers at least once: a re-delivery is a row of its own (staging keeps one)
+    meltano("invoke", "target-postgres", stdin=_messages(AGENT_EVENT_SCHEMA, [_record("e-1", CONTACTS)]))
+    assert _primary_key(postgres_database) == []
+    assert _deliveries(postgres_database) == {"e-1": 2}
 
 
 def test_an_earlier_version_s_table_is_reshaped_and_loads_again(meltano, postgres_database):
     earlier = [_record("e-1", CONTACTS), _record("e-2", []), _record("e-3", None)]
-    meltano("invoke", "target-postgres", stdin=_messages(EARLIER_SCHEMA, earlier))
+    meltano("invoke", "target-postgres", stdin=_messages(EARLIER_SCHEMA, earlier), **UPSERTED)
     column_type, before = _contacts(postgres_database)
     assert column_type == "jsonb[]"
+    assert _primary_key(postgres_database) == ["agent_events_pkey"]
 
-    assert "jsonb[] -> jsonb" in meltano("invoke", "dbt-postgres:migrate-raw")
+    migrated = meltano("invoke", "dbt-postgres:migrate-raw")
+    assert "jsonb[] -> jsonb" in migrated and "primary key agent_events_pkey dropped" in migrated
     assert _contacts(postgres_database) == ("jsonb", before)
     assert before == {"e-1": CONTACTS, "e-2": [], "e-3": None}
+    assert _primary_key(postgres_database) == []
 
-    meltano("invoke", "target-postgres", stdin=_messages(AGENT_EVENT_SCHEMA, [_record("e-4", CONTACTS)]))
+    # a new event and a re-delivered one: both load (the key would have stopped the load)
+    meltano("invoke", "target-postgres", stdin=_messages(AGENT_EVENT_SCHEMA, [_record("e-4", CONTACTS),
+                                                                                _record("e-1", CONTACTS)]))
     assert _contacts(postgres_database) == ("jsonb", {**before, "e-4": CONTACTS})
+    assert _deliveries(postgres_database) == {"e-1": 2, "e-2": 1, "e-3": 1, "e-4": 1}
     assert "nothing to migrate" in meltano("invoke", "dbt-postgres:migrate-raw")  # again: left alone
