@@ -56,7 +56,7 @@ from deployment import (
     unclean_note,
 )
 from kinesis_replay import Recording, ReplayServer
-from wfm_pipeline.simulator_service import STREAM, SimulatorEndpoints, SimulatorService
+from wfm_pipeline.simulator_service import STREAM, SimulatorEndpoints
 
 from tap_connect_kinesis.events import AGENT_EVENT_SCHEMA
 
@@ -196,17 +196,6 @@ def catch_up(design: str, settings: dict[str, str], kinesis_pid: int | None, end
 
 def shards_for(agents: int) -> int:
     return 8 if agents >= 2000 else 2
-
-
-def backlog_service(agents: int, hours: float, work: Path, live: bool = True) -> tuple[int, SimulatorService]:
-    """The simulated centre with `hours` of its agents' events in Kinesis when it opens; its shards.
-    Not `live`: its clock all but stopped once it opens (a simulated second in 11 days), so that
-    the stream holds the backlog only and every read of it gives the same events."""
-    shards = shards_for(agents)
-    log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
-    return shards, SimulatorService(work / "simulator.log", history_days=max(0.25, hours / 24 + 0.05),
-                                    backlog_hours=hours, agents=agents, seed=5, shards=shards, start_timeout_s=3600,
-                                    speed=1.0 if live else 1e-6)
 
 
 def record_backlog(agents: int, hours: float, work: Path) -> Recording:

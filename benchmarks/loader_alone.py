@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from catchup import DESIGNS, SHIPPED, backlog_service
+from catchup import DESIGNS, SHIPPED, shards_for
 from deployment import (
     MELTANO,
     PG,
@@ -55,6 +55,7 @@ from deployment import (
     unclean_note,
 )
 from psycopg import sql
+from wfm_pipeline.simulator_service import SimulatorService
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Catch-up: the loader alone"
@@ -84,10 +85,20 @@ class Run:
     content_read: str  # the same, comparable across reads and agent_snapshots (stored_rows_digest)
 
 
+def backlog_service(agents: int, hours: float, work: Path) -> SimulatorService:
+    """The simulated centre with `hours` of its agents' events in its Kinesis (moto) when it opens,
+    its clock all but stopped once it opens (a simulated second in 11 days), so that the stream
+    holds the backlog only and every read of it gives the same events."""
+    shards = shards_for(agents)
+    log(f"[{agents} agents] the simulated centre puts {hours:g} h of agent events into Kinesis ({shards} shards)")
+    return SimulatorService(work / "simulator.log", history_days=max(0.25, hours / 24 + 0.05), backlog_hours=hours,
+                            agents=agents, seed=5, shards=shards, start_timeout_s=3600, speed=1e-6)
+
+
 def capture(agents: int, hours: float, work: Path) -> dict[tuple, Path]:
     """The tap's messages for the backlog, for each tap_settings the loaders need, in
     work/tap-<n>.out (their batch files beside them): each a read of the same stream."""
-    _, service = backlog_service(agents, hours, work, live=False)
+    service = backlog_service(agents, hours, work)
     outputs = {}
     with service as endpoints, Deployment(f"loader_capture_{agents}", work) as deployment:
         for number, settings in enumerate(sorted({tap_settings(design) for design in LOADERS})):
