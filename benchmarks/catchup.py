@@ -35,6 +35,7 @@ enforce that limit: the benchmark measures what the pipeline can do.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -97,7 +98,7 @@ def prepare_raw_table(deployment: Deployment, env: dict[str, str], settings: dic
     """raw.agent_events as a deployment has it when a backlog comes in: created by the loader
     (the tap's SCHEMA message, the design's declaration of contacts), indexed by dbt's
     on-run-start (create_raw_indexes: collected_at, which every load then maintains too)."""
-    schema = json.loads(json.dumps(AGENT_EVENT_SCHEMA))
+    schema = copy.deepcopy(AGENT_EVENT_SCHEMA)
     schema["properties"].update(json.loads(settings.get("TAP_CONNECT_KINESIS__SCHEMA", "{}")).get("agent_events", {}))
     message = {"type": "SCHEMA", "stream": "agent_events", "schema": schema, "key_properties": ["event_id"]}
     subprocess.run([MELTANO, "--environment", "dev", "invoke", "target-postgres"], input=json.dumps(message) + "\n",

@@ -15,16 +15,19 @@ consecutive bytes; its CPU is measured and reported beside the pipeline's all th
 The recording is what Kinesis would hold after the simulator's agents put their events
 (`connect-sim generate`'s agent_events.jsonl, the same documents the simulator puts into
 Kinesis): each event in the shard whose hash key range holds the MD5 of its partition key, the
-agent's ARN (as the simulator's writer puts them; "Kinesis Data Streams uses MD5 to map partition
-keys to 128-bit integer values", CreateStream/PutRecord, Kinesis API reference; CreateStream splits
-the hash key space evenly), sequence numbers increasing in each shard, arrival a second after the
-event's EventTimestamp.
+agent's ARN (as the simulator's writer puts them; "an MD5 hash function is used to map partition
+keys to 128-bit integer values and to map associated data records to shards", PutRecord and
+PutRecordsRequestEntry, Kinesis API reference), the hash key space split evenly between the
+shards (as moto splits it; AWS does not document the split, and the tap
+reads ListShards' ranges, not this rule), sequence numbers increasing in each shard, arrival a
+second after the event's EventTimestamp.
 
 It speaks what the tap calls (botocore's Kinesis model, protocol `json` 1.1: the
 `X-Amz-Target: Kinesis_20131202.<Operation>` header and a JSON body): DescribeStreamSummary,
 DescribeStream, ListShards, GetShardIterator (TRIM_HORIZON, LATEST, AT_/AFTER_SEQUENCE_NUMBER,
-AT_TIMESTAMP) and GetRecords, with GetRecords' documented bounds on an answer: at most `Limit`
-records (10,000) and 10 MiB of data; `MillisBehindLatest` 0 at the end of the recording. What it
+AT_TIMESTAMP) and GetRecords, with GetRecords' documented bounds on an answer (botocore's model:
+Limit at most 10,000; "The maximum size of data that GetRecords can return is 10 MiB"): at most
+`Limit` records and 10 MiB of data; `MillisBehindLatest` 0 at the end of the recording. What it
 leaves out (a recording does not change): new records, resharding, expiring iterators, throttling,
 and Kinesis' read limit of 2 MiB/s per shard, which on AWS bounds a catch-up first (catchup.py's
 docstring: a faster catch-up needs more shards). Signatures are not checked.

@@ -43,7 +43,7 @@ schedule as (
 
 {% if connect_wfm.wfm_is_incremental() %}
 window_start as (
-    {{ connect_wfm.schedule_window_start_query() }}
+    {{ connect_wfm.schedule_window_start_query(as_of='as_of') }}
 ),
 
 written_pairs as (
