@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/dbt_build_times.py --agents 5000 --days 1 --keep-source --write-docs
     .venv/bin/python benchmarks/dbt_build_times.py --agents 5000 --days 7 --source NAME --write-docs
 
-First the load generation: the simulator runs one day of the centre and 4 steps of 15
+First the load generation: the simulator runs one day of the centre and 5 steps of 15
 minutes after it, CHUNK_S of simulated time at a time, and each chunk's agent events go to
 PostgreSQL by COPY as rows as soon as they are made (a source database: schema bench, the
 configuration in raw, the schedule); Python never holds more than a chunk. Each row is the
@@ -21,17 +21,21 @@ configuration, and a schedule of every agent), then
                   (what autovacuum does within minutes; not counted)
   then, each after 15 more minutes of agent events and the tap's re-read of the last 2 h
   of queue metrics:
-  incremental     `dbt run` (every model), a new dbt process
+  first run       `dbt run` (every model), a new dbt process: the first run after the full
+                  build, which reads what the build pushed out of memory back from disk
+  incremental     `dbt run` again: what every later run pays (the target)
   adherence job   the adherence job's command (`build-adherence` in meltano.yml: the
                   adherence models and seeds), a new dbt process
   warm refresh    the same command in a process that has parsed the project already, as
                   `refresh-adherence` (transform/scripts/dbt_every.py) runs it every minute
   build           `dbt build` (every model and test), a new dbt process
-Target: the incremental run under 10 s (a new dbt process spends 5-7 s starting here).
+Target: the incremental run under 10 s (a new dbt process spends 4-5 s starting here).
 
 Days after the first are the first simulated day repeated in SQL (ids re-derived,
 timestamps shifted): the same volume a real month has, without simulating it. The 15-minute
-steps are the simulation's real continuation, shifted to follow the last day. Needs
+steps are the simulation's real continuation, shifted to follow the last day; the queue
+metrics they re-read after midnight are given to the earlier nights too
+(`insert_night_rereads`). Needs
 PostgreSQL on 127.0.0.1:5432 (WFM_TEST_PG_* override); each history length gets its own
 database, dropped afterwards (`--keep` keeps it, and the source). `--write-docs` replaces
 this benchmark's section of docs/benchmarks.md with the tables (rows of other agent counts
@@ -71,7 +75,7 @@ from tap_connect_kinesis.events import decode_agent_event  # noqa: E402
 
 DAY_MS = rf.DAY_MS
 STEP_S = 900
-STEPS = 4
+STEPS = 5
 TARGET_S = 10.0
 DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- dbt_build_times:begin -->", "<!-- dbt_build_times:end -->"
@@ -297,12 +301,38 @@ def check_the_marts_hold_the_day(conn, days: int) -> None:
     print(f"[{days} d] the marts hold {worked:,} worked state periods, {intervals:,} agent-interval rows", flush=True)
 
 
-def insert_shifted_metrics(conn, source: str, days: range) -> None:
+def _shifted_metrics() -> tuple[str, str]:
+    """raw.queue_interval_metrics' column list, and the select list that shifts a row by `d` days."""
     columns = list(rf.SCHEMAS["queue_interval_metrics"])
     shifted = {c: f"{c} + d * interval '1 day'" for c in ("interval_start", "interval_end", "collected_at")}
-    select = ", ".join(shifted.get(c, c) for c in columns)
-    conn.execute(f"insert into raw.queue_interval_metrics ({', '.join(columns)}) "
+    return ", ".join(columns), ", ".join(shifted.get(c, c) for c in columns)
+
+
+def insert_shifted_metrics(conn, source: str, days: range) -> None:
+    columns, select = _shifted_metrics()
+    conn.execute(f"insert into raw.queue_interval_metrics ({columns}) "
                  f"select {select} from {source} cross join generate_series({days.start}, {days.stop - 1}) as d")
+
+
+def insert_night_rereads(conn, days: int) -> int:
+    """The past nights as the steps show the last one: after midnight the tap re-reads the
+    last intervals and finds the first ones of the new day, queues and channels of the night
+    among them. Each repeated day starts as the simulation did, from an empty centre, so
+    without this every step met a dozen queue × channel series "new" after `days` days of
+    history (at 5,000 agents, 22 in the first step and more in each after) and
+    wfm_interval_volume gave each its zero rows back to the first day: a cost a real
+    centre pays once for a new queue, not every 15 minutes. Days 1 … days-1 get the steps'
+    newest re-read of the intervals after midnight, shifted onto their first hour; the
+    return is how many rows."""
+    columns, select = _shifted_metrics()
+    return conn.execute(f"""
+        insert into raw.queue_interval_metrics ({columns})
+        select {select}
+        from (select distinct on (instance_id, queue_id, channel, interval_start) *
+              from bench.step_metrics
+              where interval_start > (select max(interval_start) from bench.day_metrics)
+              order by instance_id, queue_id, channel, interval_start, step desc) as night
+        cross join generate_series(0, %s) as d""", (days - 2,)).rowcount
 
 
 def load_history(conn, days: int) -> tuple[int, int]:
@@ -373,6 +403,7 @@ class Result:
     days: int
     events: int
     full_build_s: float
+    first_run_s: float  # the first incremental run after the full build (caches cold)
     incremental_run_s: float
     adherence_job_s: float
     warm_refresh_s: float
@@ -404,6 +435,7 @@ def measure(pg: Postgres, source: str, agents: int, days: int, keep: bool, datab
                 metrics = conn.execute("select count(*) from raw.queue_interval_metrics").fetchone()[0]
             else:
                 events, metrics = load_history(conn, days)
+                metrics += insert_night_rereads(conn, days)
             print(f"[{days} d] copied the source and loaded {events:,} events, {metrics:,} metric rows in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
 
@@ -434,17 +466,19 @@ def measure(pg: Postgres, source: str, agents: int, days: int, keep: bool, datab
             print(f"[{days} d] raw.agent_events {raw_bytes / 1e9:.1f} GB ({raw_bytes / events:,.0f} B/event), "
                   f"database {database_bytes / 1e9:.1f} GB", flush=True)
             new = load_step(conn, 0, days)
+            first, _ = timed(f"first dbt run after the full build, {new} new events", ["run"])
+            new = load_step(conn, 1, days)
             incremental, slowest = timed(f"dbt run after {new} new events", ["run"])
-            load_step(conn, 1, days)
+            load_step(conn, 2, days)
             adherence, _ = timed("adherence job (build-adherence)", adherence_job_args())
             warm = WarmDbt(env, work)
-            load_step(conn, 2, days)
+            load_step(conn, 3, days)
             load_averages.append(os.getloadavg()[0])
             refresh = warm.timed(adherence_job_args())
             print(f"[{days} d] warm refresh (build-adherence in a parsed process): {refresh:.1f} s", flush=True)
-            load_step(conn, 3, days)
+            load_step(conn, 4, days)
             build, _ = timed("dbt build (incremental, all tests)", ["build"])
-            return Result(agents, days, events, full, incremental, adherence, refresh, build, slowest, load_averages,
+            return Result(agents, days, events, full, first, incremental, adherence, refresh, build, slowest, load_averages,
                           raw_bytes, database_bytes)
     finally:
         if not keep:
@@ -477,10 +511,11 @@ def load_range(values: list[float]) -> str:
     return f"{min(values):.1f}" if max(values) - min(values) < 0.05 else f"{min(values):.1f}–{max(values):.1f}"
 
 
-BUILD_HEAD = ("| agents | history | agent events | full `dbt build` | incremental `dbt run` | adherence job "
+BUILD_HEAD = ("| agents | history | agent events | full `dbt build` | first `dbt run` after it "
+              "| incremental `dbt run` | adherence job "
               "| warm refresh (adherence job) | incremental `dbt build` | target (< 10 s) | measured (load average) |\n"
-              "|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
-LOAD_HEAD = ("| agents | agent events (day + 4 steps) | load generation: wall time | CPU | peak RSS "
+              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
+LOAD_HEAD = ("| agents | agent events (day + 5 steps) | load generation: wall time | CPU | peak RSS "
              "| measured (load average) |\n"
              "|---:|---:|---:|---:|---:|---|")
 
@@ -492,7 +527,8 @@ def build_rows(results: list[Result]) -> list[str]:
         # models alone, in a parsed process) is reported beside it, not in its place
         met = ("met" if r.incremental_run_s < TARGET_S else
                "**not met** (warm refresh under)" if r.warm_refresh_s < TARGET_S else "**not met**")
-        lines.append(f"| {r.agents:,} | {r.days} d | {r.events:,} | {r.full_build_s:.0f} s | {r.incremental_run_s:.1f} s "
+        lines.append(f"| {r.agents:,} | {r.days} d | {r.events:,} | {r.full_build_s:.0f} s | {r.first_run_s:.1f} s "
+                     f"| {r.incremental_run_s:.1f} s "
                      f"| {r.adherence_job_s:.1f} s | {r.warm_refresh_s:.1f} s | {r.incremental_build_s:.1f} s | {met} "
                      f"| {date.today().isoformat()} ({load_range(r.load_averages)}); raw.agent_events "
                      f"{r.raw_events_bytes / 1e9:.1f} GB ({r.raw_events_bytes / r.events:,.0f} B/event), "
@@ -535,7 +571,7 @@ def write_docs(results: list[Result], load: tuple[int, SourceLoad, list[float]] 
             "the load average is the 1-minute one before each timed step (range):\n\n"
             f"{BUILD_HEAD}\n" + "\n".join(builds)
             + "\n\nSlowest models of the incremental `dbt run` (seconds):\n\n" + "\n".join(slowest)
-            + "\n\nLoad generation (the simulated day and 4 steps of 15 minutes, streamed into the source "
+            + "\n\nLoad generation (the simulated day and 5 steps of 15 minutes, streamed into the source "
             "database; wall time, peak RSS of the benchmark process until then):\n\n"
             f"{LOAD_HEAD}\n" + "\n".join(loads) + "\n")
     DOCS.write_text(f"{head}{BEGIN}\n{body}{END}{tail}")

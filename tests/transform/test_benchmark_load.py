@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib.util
 import sys
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,10 @@ def test_streamed_load_gives_the_raw_tables_of_the_in_memory_load(postgres_datab
             bench.load_history(conn, DAYS)
             stepped = [bench.load_step(conn, step, DAYS) for step in range(bench.STEPS)]
             streamed = _contents(conn)
+        pg.drop(copy)
+        pg.create(copy, template=source)
+        with pg.connect(copy) as conn:
+            _check_night_rereads(bench, conn)
     finally:
         pg.drop(copy)
         pg.drop(source)
@@ -134,3 +140,25 @@ def test_streamed_load_gives_the_raw_tables_of_the_in_memory_load(postgres_datab
     assert {t: len(rows) for t, rows in streamed.items()} == {t: len(rows) for t, rows in expected.items()}
     for table, rows in expected.items():
         assert streamed[table] == rows, table
+
+
+def _check_night_rereads(bench, conn) -> None:
+    """Every earlier night holds the steps' newest re-read of the intervals after midnight,
+    shifted onto it (so the steps meet no queue × channel the history has not seen)."""
+    bench.load_history(conn, DAYS)
+    metrics = "select queue_id, channel, interval_start, collected_at, contacts_queued from raw.queue_interval_metrics"
+    before = conn.execute(metrics).fetchall()
+    night = conn.execute("""
+        select distinct on (queue_id, channel, interval_start)
+               queue_id, channel, interval_start, collected_at, contacts_queued
+        from bench.step_metrics
+        where interval_start > (select max(interval_start) from bench.day_metrics)
+        order by queue_id, channel, interval_start, step desc""").fetchall()
+    assert night, "the steps re-read no interval after midnight: nothing to check"
+
+    assert bench.insert_night_rereads(conn, DAYS) == len(night) * (DAYS - 1)
+
+    added = list((Counter(conn.execute(metrics).fetchall()) - Counter(before)).elements())
+    shifted = [(q, c, start + timedelta(days=d), collected + timedelta(days=d), queued)
+               for d in range(DAYS - 1) for q, c, start, collected, queued in night]
+    assert sorted(added) == sorted(shifted)
